@@ -1,0 +1,15 @@
+//! Shared pieces of the BIND-parity tests: a real authoritative server (knotd) serving the lab's zones, small
+//! fake servers for the failure cases, a runner that executes BIND's tool and ours under the same
+//! `/etc/resolv.conf`, and the masking and diffing that compare their outputs.
+//!
+//! Each test binary that uses this module pulls in all of it, so items one binary does not need are allowed
+//! to be unused there.
+#![allow(dead_code)]
+
+pub mod diff;
+pub mod fake_dns;
+pub mod knot;
+pub mod lab;
+pub mod loopback;
+pub mod mask;
+pub mod tools;

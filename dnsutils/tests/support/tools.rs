@@ -1,0 +1,138 @@
+//! Runs one command line with BIND's tool or ours under a given `/etc/resolv.conf`, bounded in time.
+//!
+//! BIND only reads `/etc/resolv.conf`, so each run gets a private mount namespace (`unshare --mount`, which
+//! makes mounts private) where the test's file is bind-mounted over that path; the machine's own file is
+//! never touched. Our binary runs through a symlink named like the tool, so it dispatches as `host`, `dig`, ...
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Which implementation of a tool to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Impl {
+    /// Debian's BIND 9 binaries in /usr/bin.
+    Bind,
+    /// Our multi-call `dnsutils` binary.
+    Ours,
+}
+
+/// What one run printed and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Everything written to stdout.
+    pub stdout: String,
+    /// Everything written to stderr.
+    pub stderr: String,
+    /// The exit code, or `None` when killed by a signal (including our time limit).
+    pub code: Option<i32>,
+    /// Whether the run hit the time limit and was killed.
+    pub timed_out: bool,
+}
+
+/// Runs tools; owns the directory of symlinks to our binary.
+pub struct Runner {
+    links: tempfile::TempDir,
+}
+
+/// Longest any single row may run; BIND's slowest rows (timeouts) stay well under it.
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// The Debian package providing each BIND tool.
+pub fn bind_package(tool: &str) -> &'static str {
+    if tool == "host" {
+        "bind9-host"
+    } else {
+        "bind9-dnsutils"
+    }
+}
+
+impl Runner {
+    /// Checks the prerequisites (root, unshare, BIND's tools) and creates the tool symlinks.
+    pub fn new() -> Runner {
+        let uid = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(str::to_owned))
+            .unwrap_or_default();
+        assert!(
+            uid.split_whitespace().nth(1) == Some("0"),
+            "the parity tests need root (they bind-mount a test resolv.conf in a private mount namespace and bind port 53 on loopback)"
+        );
+        assert!(
+            Path::new("/usr/bin/unshare").exists(),
+            "/usr/bin/unshare not found: install the Debian package `util-linux`"
+        );
+        for tool in ["host", "dig", "nslookup"] {
+            assert!(
+                Path::new("/usr/bin").join(tool).exists(),
+                "/usr/bin/{tool} not found: install the Debian package `{}`",
+                bind_package(tool)
+            );
+        }
+        let links = tempfile::tempdir().expect("create the tool symlink directory");
+        for tool in ["host", "dig", "nslookup", "wget", "sleep"] {
+            std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_dnsutils"), links.path().join(tool))
+                .expect("symlink our binary under a tool name");
+        }
+        Runner { links }
+    }
+
+    /// The program that runs `tool` for `which`.
+    pub fn program(&self, which: Impl, tool: &str) -> PathBuf {
+        match which {
+            Impl::Bind => Path::new("/usr/bin").join(tool),
+            Impl::Ours => self.links.path().join(tool),
+        }
+    }
+
+    /// Runs `tool args` with `resolv_conf` mounted over /etc/resolv.conf, killed after [`TIME_LIMIT`].
+    pub fn run(&self, which: Impl, tool: &str, args: &[String], resolv_conf: &Path) -> Outcome {
+        let mut child = Command::new("/usr/bin/unshare")
+            .arg("--mount")
+            .arg("sh")
+            .arg("-c")
+            .arg("mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"")
+            .arg(resolv_conf)
+            .arg(self.program(which, tool))
+            .args(args)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn unshare");
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let deadline = Instant::now() + TIME_LIMIT;
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("poll the tool") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                timed_out = true;
+                let _ = child.kill();
+                break child.wait().expect("reap the killed tool");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        Outcome {
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+            code: status.code(),
+            timed_out,
+        }
+    }
+}
+
+/// Reads a pipe to the end on its own thread so a chatty tool never blocks on a full pipe.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
