@@ -13,6 +13,7 @@ fn main() {
     }
     let rest: Vec<OsString> = args.into_iter().skip(1).collect();
     let code = match tool.as_str() {
+        "host" => dnsutils::host::main(rest),
         "sleep" => dnsutils::sleep::main(rest),
         _ => 64,
     };
@@ -21,8 +22,5 @@ fn main() {
 
 /// The basename of argv[0] (or of the tool argument), which selects the tool.
 fn tool_name(arg: Option<&OsString>) -> String {
-    arg.map(Path::new)
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    arg.map(Path::new).and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }

@@ -1,0 +1,24 @@
+//! The one error type of the DNS tools.
+//!
+//! Most failures a tool meets are not errors but outcomes it prints (NXDOMAIN, timeouts, bad
+//! packets). These variants are the rest: input the tool cannot turn into a query, and usage
+//! mistakes. Each tool maps them to BIND's message and exit code at its edge.
+
+/// What can stop a tool before or while it builds a query.
+#[derive(Debug, thiserror::Error)]
+pub enum DnsError {
+    /// The name cannot be encoded (label over 63 bytes, name over 255 bytes...).
+    #[error("'{name}' is not a legal name ({reason})")]
+    BadName {
+        /// The name as the user typed it.
+        name: String,
+        /// Why it is not legal.
+        reason: String,
+    },
+    /// hickory-proto refused to encode the message.
+    #[error("could not encode the query: {0}")]
+    Encode(String),
+    /// The command line is wrong; the text says how.
+    #[error("{0}")]
+    Usage(String),
+}

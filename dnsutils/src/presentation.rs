@@ -1,0 +1,306 @@
+//! Resource records as text, the way BIND's `dns_rdata_totext` and `dns_rdataset_totext` write them.
+//!
+//! Three layers: names (BIND's escaping, with or without the final dot), rdata (one function per
+//! record shape, RFC 3597 `\# len hex` for everything else), and whole record lines laid out on BIND's
+//! tab/space column grid ([`Columns`]). Nothing here does I/O, so every format is pinned by unit
+//! tests against output captured from BIND 9.18.
+
+use hickory_proto::op::Query;
+use hickory_proto::rr::{Name, RData, Record};
+use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
+
+use crate::types::{class_text, type_text};
+
+/// Column stops (in characters) of the fields after the owner name; BIND pads with tabs of width 8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Columns {
+    /// Where the TTL starts.
+    pub ttl: usize,
+    /// Where the class starts.
+    pub class: usize,
+    /// Where the type starts.
+    pub rtype: usize,
+    /// Where the rdata starts.
+    pub rdata: usize,
+}
+
+/// `dns_master_style_debug` and dig's default style: 24/32/40/48.
+pub const DEFAULT_COLUMNS: Columns = Columns { ttl: 24, class: 32, rtype: 40, rdata: 48 };
+
+/// Which optional fields a record line carries (dig's `+nottl` / `+noclass`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineStyle {
+    /// The column grid.
+    pub columns: Columns,
+    /// Print the TTL field.
+    pub ttl: bool,
+    /// Print the class field.
+    pub class: bool,
+}
+
+/// The style host's verbose mode and dig's default output share.
+pub const DEFAULT_STYLE: LineStyle = LineStyle { columns: DEFAULT_COLUMNS, ttl: true, class: true };
+
+/// Pads `line` to column `col` with BIND's `indent()` rule: at least one character, tabs first.
+fn pad_to(line: &mut String, col: usize) {
+    let cur = line.chars().fold(0, |col, c| if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 });
+    let to = col.max(cur + 1);
+    let tabs = to / 8 - cur / 8;
+    let mut at = cur;
+    if tabs > 0 {
+        line.extend(std::iter::repeat_n('\t', tabs));
+        at = (to / 8) * 8;
+    }
+    line.extend(std::iter::repeat_n(' ', to - at));
+}
+
+/// One label byte in BIND's master-file escaping.
+fn push_label_byte(out: &mut String, byte: u8) {
+    match byte {
+        b'"' | b'(' | b')' | b'.' | b';' | b'\\' | b'@' | b'$' => {
+            out.push('\\');
+            out.push(char::from(byte));
+        }
+        0x21..=0x7e => out.push(char::from(byte)),
+        _ => out.push_str(&format!("\\{byte:03}")),
+    }
+}
+
+/// A name as BIND prints it in records: escaped labels and a final dot (`.` for the root).
+pub fn name_text(name: &Name) -> String {
+    let mut out = name_text_no_dot(name);
+    if out != "." {
+        out.push('.');
+    }
+    out
+}
+
+/// A name as `dns_name_format` prints it for people (`Trying "x"`, host's owner names): no final dot.
+pub fn name_text_no_dot(name: &Name) -> String {
+    let mut out = String::new();
+    for (i, label) in name.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        for &byte in label {
+            push_label_byte(&mut out, byte);
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+/// A character-string in double quotes, escaping `"` and `\` and non-printable bytes as `\DDD`.
+pub fn quoted_string(bytes: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for &byte in bytes {
+        match byte {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(char::from(byte));
+            }
+            0x20..=0x7e => out.push(char::from(byte)),
+            _ => out.push_str(&format!("\\{byte:03}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// RFC 3597 generic rdata: `\# <len> <HEX>`, the hex split in words of 56 digits as BIND does.
+pub fn generic_rdata(bytes: &[u8]) -> String {
+    let mut out = format!("\\# {}", bytes.len());
+    for chunk in bytes.chunks(28) {
+        out.push(' ');
+        for byte in chunk {
+            out.push_str(&format!("{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The rdata of a record in BIND's text form.
+pub fn rdata_text(data: &RData) -> String {
+    match data {
+        RData::A(a) => a.0.to_string(),
+        RData::AAAA(aaaa) => aaaa.0.to_string(),
+        RData::NS(ns) => name_text(&ns.0),
+        RData::CNAME(cname) => name_text(&cname.0),
+        RData::PTR(ptr) => name_text(&ptr.0),
+        RData::MX(mx) => format!("{} {}", mx.preference, name_text(&mx.exchange)),
+        RData::SRV(srv) => format!("{} {} {} {}", srv.priority, srv.weight, srv.port, name_text(&srv.target)),
+        RData::SOA(soa) => format!(
+            "{} {} {} {} {} {} {}",
+            name_text(&soa.mname),
+            name_text(&soa.rname),
+            soa.serial,
+            soa.refresh as u32,
+            soa.retry as u32,
+            soa.expire as u32,
+            soa.minimum
+        ),
+        RData::TXT(txt) => txt.txt_data.iter().map(|s| quoted_string(s)).collect::<Vec<_>>().join(" "),
+        RData::HINFO(hinfo) => {
+            format!("{} {}", quoted_string(&hinfo.cpu), quoted_string(&hinfo.os))
+        }
+        RData::CAA(caa) => format!("{} {} {}", caa.flags(), caa.tag, quoted_string(&caa.value)),
+        RData::Unknown { rdata, .. } => generic_rdata(&rdata.anything),
+        RData::NULL(null) => generic_rdata(&null.anything),
+        other => generic_rdata(&raw_rdata(other)),
+    }
+}
+
+/// The wire bytes of rdata this module has no text form for, so it can still be shown generically.
+fn raw_rdata(data: &RData) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = BinEncoder::new(&mut bytes);
+    match data.emit(&mut encoder) {
+        Ok(()) => bytes,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The numeric type of a record.
+pub fn record_type_code(record: &Record) -> u16 {
+    u16::from(record.record_type())
+}
+
+/// A full record line: owner, TTL, class, type and rdata on the column grid of `style`.
+pub fn record_line(record: &Record, style: &LineStyle) -> String {
+    let mut line = name_text(&record.name);
+    let columns = &style.columns;
+    if style.ttl {
+        pad_to(&mut line, columns.ttl);
+        line.push_str(&record.ttl.to_string());
+    }
+    if style.class {
+        pad_to(&mut line, columns.class);
+        line.push_str(&class_text(u16::from(record.dns_class)));
+    }
+    pad_to(&mut line, columns.rtype);
+    line.push_str(&type_text(record_type_code(record)));
+    pad_to(&mut line, columns.rdata);
+    line.push_str(&rdata_text(&record.data));
+    line
+}
+
+/// A question line: `;` owner, class and type on the class/type columns (no TTL).
+pub fn question_line(query: &Query, style: &LineStyle) -> String {
+    let mut line = format!(";{}", name_text(&query.name));
+    if style.class {
+        pad_to(&mut line, style.columns.class);
+        line.push_str(&class_text(u16::from(query.query_class)));
+    }
+    pad_to(&mut line, style.columns.rtype);
+    line.push_str(&type_text(u16::from(query.query_type)));
+    line
+}
+
+/// `isc_hex_dump`-style dump used after `;; Got bad packet`: 16 bytes a line, hex then printable text.
+pub fn hex_dump(bytes: &[u8]) -> String {
+    let mut out = format!("{} bytes\n", bytes.len());
+    for chunk in bytes.chunks(16) {
+        let mut line = String::new();
+        for byte in chunk {
+            line.push_str(&format!("{byte:02x} "));
+        }
+        line.push_str(&" ".repeat((16 - chunk.len()) * 3));
+        line.push_str(&" ".repeat(9));
+        for &byte in chunk {
+            line.push(if (0x20..0x7f).contains(&byte) { char::from(byte) } else { '.' });
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{A, CAA, SOA, TXT};
+    use hickory_proto::rr::{DNSClass, RecordType};
+    use std::str::FromStr;
+
+    fn name(text: &str) -> Name {
+        Name::from_str(text).expect("test name")
+    }
+
+    fn record(owner: &str, ttl: u32, data: RData) -> Record {
+        Record::from_rdata(name(owner), ttl, data)
+    }
+
+    /// Owner names past the TTL column get one space; short ones tab to each column (captured from dig).
+    #[test]
+    fn record_line_follows_column_rule() {
+        let long = record("web.default.svc.cluster.local.", 5, RData::A(A::new(10, 96, 0, 20)));
+        assert_eq!(record_line(&long, &DEFAULT_STYLE), "web.default.svc.cluster.local. 5 IN\tA\t10.96.0.20");
+        let short = record("a.test.", 5, RData::A(A::new(10, 0, 0, 1)));
+        assert_eq!(record_line(&short, &DEFAULT_STYLE), "a.test.\t\t\t5\tIN\tA\t10.0.0.1");
+        let host = record("kubernetes.default.svc.cluster.local.", 5, RData::A(A::new(10, 96, 0, 1)));
+        assert_eq!(record_line(&host, &DEFAULT_STYLE), "kubernetes.default.svc.cluster.local. 5\tIN A\t10.96.0.1");
+    }
+
+    /// Question lines skip the TTL column (captured from dig and host -v).
+    #[test]
+    fn question_line_skips_ttl() {
+        let q = Query::query(name("cluster.local."), RecordType::ANY);
+        assert_eq!(question_line(&q, &DEFAULT_STYLE), ";cluster.local.\t\t\tIN\tANY");
+        let q = Query::query(name("kubernetes.default.svc.cluster.local."), RecordType::A);
+        assert_eq!(question_line(&q, &DEFAULT_STYLE), ";kubernetes.default.svc.cluster.local. IN A");
+    }
+
+    /// TXT strings are quoted with `"` and `\` escaped and other bytes as `\DDD`.
+    #[test]
+    fn txt_escaping_matches_bind() {
+        let txt = TXT::from_bytes(vec![b"hello world", b"a\"b", b"semi;colon", b"\\back", &[0x80, 0x01]]);
+        assert_eq!(rdata_text(&RData::TXT(txt)), r#""hello world" "a\"b" "semi;colon" "\\back" "\128\001""#);
+    }
+
+    /// Unknown rdata uses RFC 3597 with 56-digit hex words.
+    #[test]
+    fn generic_rdata_splits_hex() {
+        assert_eq!(generic_rdata(&[10, 0, 0, 1]), "\\# 4 0A000001");
+        let long: Vec<u8> = (0..40).collect();
+        assert_eq!(
+            generic_rdata(&long),
+            "\\# 40 000102030405060708090A0B0C0D0E0F101112131415161718191A1B 1C1D1E1F2021222324252627"
+        );
+        assert_eq!(generic_rdata(&[]), "\\# 0");
+    }
+
+    /// SOA and CAA print all fields in order.
+    #[test]
+    fn soa_and_caa_text() {
+        let soa = SOA::new(name("ns.dns.cluster.local."), name("hostmaster.cluster.local."), 1, 7200, 1800, 86400, 30);
+        assert_eq!(
+            rdata_text(&RData::SOA(soa)),
+            "ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30"
+        );
+        let caa = CAA::new_issue(false, Some(name("letsencrypt.org")), Vec::new());
+        assert_eq!(rdata_text(&RData::CAA(caa)), "0 issue \"letsencrypt.org\"");
+    }
+
+    /// Special characters in labels are escaped; the root is a lone dot.
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(name_text(&name("esc\\.aped.cluster.local.")), "esc\\.aped.cluster.local.");
+        assert_eq!(name_text(&Name::root()), ".");
+        assert_eq!(name_text_no_dot(&name("a.b.")), "a.b");
+        let class = DNSClass::IN;
+        assert_eq!(class_text(u16::from(class)), "IN");
+    }
+
+    /// The hex dump matches BIND's layout (captured from host on a garbage reply).
+    #[test]
+    fn hex_dump_layout() {
+        let bytes = [0x42, 0x92, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 5, b'h', b'e', b'l', b'l', b'o'];
+        assert_eq!(
+            hex_dump(&bytes),
+            "18 bytes\n42 92 81 80 00 01 00 01 00 00 00 00 05 68 65 6c          B............hel\n\
+             6c 6f                                                    lo\n"
+        );
+    }
+}

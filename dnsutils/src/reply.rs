@@ -1,0 +1,262 @@
+//! Decoding a reply the way BIND's `dns_message_parse` sees it.
+//!
+//! hickory-proto decodes each question and record; this module drives its decoder one record at a
+//! time so it knows where each section ended. That gives what BIND reports and hickory's
+//! `Message::from_vec` hides: the raw header bits (including the MBZ bit), the header counts
+//! (OPT included), trailing bytes (`Message has N extra bytes at end`), and for dig's best-effort
+//! mode the sections that did parse before a malformed record.
+
+use hickory_proto::op::Query;
+use hickory_proto::rr::{RData, Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
+
+/// The header fields of a reply, taken from its first 12 bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Header {
+    /// Message ID.
+    pub id: u16,
+    /// The 16 flag bits as sent (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode).
+    pub flags: u16,
+    /// QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT as sent.
+    pub counts: [u16; 4],
+}
+
+impl Header {
+    /// Reads the header, or `None` when fewer than 12 bytes arrived.
+    pub fn read(bytes: &[u8]) -> Option<Self> {
+        let word = |i: usize| u16::from_be_bytes([bytes[i], bytes[i + 1]]);
+        if bytes.len() < 12 {
+            return None;
+        }
+        Some(Self { id: word(0), flags: word(2), counts: [word(4), word(6), word(8), word(10)] })
+    }
+
+    /// QR: this is a response.
+    pub fn is_response(&self) -> bool {
+        self.flags & 0x8000 != 0
+    }
+
+    /// The 4-bit opcode.
+    pub fn opcode(&self) -> u16 {
+        (self.flags >> 11) & 0xf
+    }
+
+    /// TC: the server truncated the answer.
+    pub fn truncated(&self) -> bool {
+        self.flags & 0x0200 != 0
+    }
+
+    /// AA: the answer is authoritative.
+    pub fn authoritative(&self) -> bool {
+        self.flags & 0x0400 != 0
+    }
+
+    /// RD: recursion was desired.
+    pub fn recursion_desired(&self) -> bool {
+        self.flags & 0x0100 != 0
+    }
+
+    /// RA: recursion is available.
+    pub fn recursion_available(&self) -> bool {
+        self.flags & 0x0080 != 0
+    }
+
+    /// The low 4 bits of the response code.
+    pub fn rcode_low(&self) -> u16 {
+        self.flags & 0xf
+    }
+}
+
+/// The OPT pseudo-record of a reply, as its raw fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptRecord {
+    /// Advertised UDP payload size (the OPT class).
+    pub udp_size: u16,
+    /// Upper 8 bits of the extended rcode.
+    pub rcode_high: u8,
+    /// EDNS version.
+    pub version: u8,
+    /// EDNS flags (DO is the top bit).
+    pub flags: u16,
+    /// Options as (code, raw value).
+    pub options: Vec<(u16, Vec<u8>)>,
+}
+
+/// A decoded reply: header, sections, OPT, and how far parsing got.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// The raw bytes, for sizes and hex dumps.
+    pub bytes: Vec<u8>,
+    /// Header fields as sent.
+    pub header: Header,
+    /// Question section.
+    pub questions: Vec<Query>,
+    /// Answer, authority and additional sections (the OPT record excluded).
+    pub sections: [Vec<Record>; 3],
+    /// The OPT pseudo-record, when present.
+    pub opt: Option<OptRecord>,
+    /// Offset just past the last byte that parsed.
+    pub parsed_len: usize,
+    /// Set when best-effort parsing stopped at a malformed record.
+    pub malformed: bool,
+}
+
+impl Reply {
+    /// The full response code: header bits plus the EDNS extension.
+    pub fn rcode(&self) -> u16 {
+        let high = self.opt.as_ref().map_or(0, |opt| u16::from(opt.rcode_high));
+        (high << 4) | self.header.rcode_low()
+    }
+
+    /// Bytes after the end of the parsed message.
+    pub fn extra_bytes(&self) -> usize {
+        self.bytes.len() - self.parsed_len
+    }
+
+    /// The answer section.
+    pub fn answers(&self) -> &[Record] {
+        &self.sections[0]
+    }
+}
+
+/// Why a reply could not be parsed, in BIND's `isc_result_totext` words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct BadPacket {
+    /// e.g. `unexpected end of input`.
+    pub reason: &'static str,
+}
+
+/// The BIND words for a hickory decode error.
+fn reason(error: &DecodeError) -> &'static str {
+    match error {
+        DecodeError::InsufficientBytes => "unexpected end of input",
+        DecodeError::PointerNotPriorToLabel { .. } | DecodeError::LabelOverlapsWithOther { .. } => {
+            "bad compression pointer"
+        }
+        DecodeError::LabelBytesTooLong(_) | DecodeError::UnrecognizedLabelCode(_) => "bad label type",
+        DecodeError::DomainNameTooLong(_) => "name too long",
+        _ => "FORMERR",
+    }
+}
+
+/// Reads the raw fields of an OPT record that starts at `start` (root owner name expected).
+fn read_opt(bytes: &[u8], start: usize, record: &Record) -> OptRecord {
+    let field = |at: usize| bytes.get(at..at + 2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]));
+    let fixed = start + 1;
+    let options = match &record.data {
+        RData::OPT(opt) => opt
+            .as_ref()
+            .iter()
+            .map(|(code, option)| (u16::from(*code), Vec::<u8>::try_from(option).unwrap_or_default()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    OptRecord {
+        udp_size: field(fixed + 2),
+        rcode_high: bytes.get(fixed + 4).copied().unwrap_or(0),
+        version: bytes.get(fixed + 5).copied().unwrap_or(0),
+        flags: field(fixed + 6),
+        options,
+    }
+}
+
+/// Parses `bytes`; with `best_effort` a malformed record ends parsing instead of failing it.
+pub fn parse(bytes: Vec<u8>, best_effort: bool) -> Result<Reply, BadPacket> {
+    let header = Header::read(&bytes).ok_or(BadPacket { reason: "unexpected end of input" })?;
+    let mut reply = Reply {
+        bytes: Vec::new(),
+        header: header.clone(),
+        questions: Vec::new(),
+        sections: [Vec::new(), Vec::new(), Vec::new()],
+        opt: None,
+        parsed_len: 12,
+        malformed: false,
+    };
+    let outcome = parse_sections(&bytes, &header, &mut reply);
+    reply.bytes = bytes;
+    match outcome {
+        Ok(()) => Ok(reply),
+        Err(_) if best_effort => {
+            reply.malformed = true;
+            Ok(reply)
+        }
+        Err(error) => Err(BadPacket { reason: reason(&error) }),
+    }
+}
+
+/// Fills the sections of `reply`, advancing `parsed_len` after each complete section.
+fn parse_sections(bytes: &[u8], header: &Header, reply: &mut Reply) -> Result<(), DecodeError> {
+    let mut decoder = BinDecoder::new(bytes);
+    decoder.read_slice(12)?;
+    let mut questions = Vec::new();
+    for _ in 0..header.counts[0] {
+        questions.push(Query::read(&mut decoder)?);
+    }
+    reply.questions = questions;
+    reply.parsed_len = decoder.index();
+    for section in 0..3 {
+        let mut records = Vec::new();
+        let mut opt = None;
+        for _ in 0..header.counts[section + 1] {
+            let start = decoder.index();
+            let record = Record::read(&mut decoder)?;
+            if record.record_type() == RecordType::OPT && section == 2 {
+                opt = Some(read_opt(bytes, start, &record));
+            } else {
+                records.push(record);
+            }
+        }
+        reply.sections[section] = records;
+        if opt.is_some() {
+            reply.opt = opt;
+        }
+        reply.parsed_len = decoder.index();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANSWER: &[u8] = &[
+        0x12, 0x34, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0, 1, b'a', 4, b't', b'e', b's', b't', 0, 0, 1, 0, 1, 0xc0, 0x0c,
+        0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 0, 0, 1,
+    ];
+
+    /// A well-formed reply parses completely with its header bits.
+    #[test]
+    fn parses_complete_reply() {
+        let reply = parse(ANSWER.to_vec(), false).expect("parses");
+        assert_eq!(reply.header.id, 0x1234);
+        assert!(reply.header.authoritative());
+        assert_eq!(reply.answers().len(), 1);
+        assert_eq!(reply.extra_bytes(), 0);
+    }
+
+    /// Trailing bytes are counted, not rejected.
+    #[test]
+    fn counts_extra_bytes() {
+        let mut bytes = ANSWER.to_vec();
+        bytes.extend_from_slice(&[0, 0, 0]);
+        assert_eq!(parse(bytes, false).expect("parses").extra_bytes(), 3);
+    }
+
+    /// A truncated name is `unexpected end of input`; best effort keeps the header only.
+    #[test]
+    fn truncated_name_is_bad_packet() {
+        let bytes = ANSWER[..18].to_vec();
+        assert_eq!(parse(bytes.clone(), false).expect_err("rejected").reason, "unexpected end of input");
+        let reply = parse(bytes, true).expect("best effort");
+        assert!(reply.malformed);
+        assert!(reply.questions.is_empty());
+        assert_eq!(reply.extra_bytes(), 6);
+    }
+
+    /// Fewer than 12 bytes cannot be a header.
+    #[test]
+    fn short_message_has_no_header() {
+        assert!(Header::read(&[1, 2, 3]).is_none());
+    }
+}

@@ -1,0 +1,290 @@
+//! Sending one query and getting one reply: UDP with retries, TCP when asked or when truncated.
+//!
+//! Blocking std sockets with a deadline on every wait: a one-shot tool needs no runtime, and this
+//! keeps start-up fast. Everything BIND prints while it waits (timeouts, refused connections, ID
+//! mismatches, short or non-response packets, the TCP fallback) is returned as ordered
+//! [`Exchange::notices`] lines, so each tool prints them where BIND does.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
+
+use crate::reply::Header;
+
+/// Largest UDP reply we accept (bigger than any EDNS buffer size we advertise).
+const MAX_UDP: usize = 65535;
+
+/// Which transport carried a reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// Datagrams.
+    Udp,
+    /// A length-prefixed TCP stream.
+    Tcp,
+}
+
+impl Protocol {
+    /// `UDP` / `TCP` as dig prints it after `;; SERVER:`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+        }
+    }
+}
+
+/// How hard to try.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Wait per attempt.
+    pub timeout: Duration,
+    /// Attempts per server (at least one is always made).
+    pub tries: u32,
+    /// Start with TCP instead of UDP.
+    pub tcp: bool,
+    /// Keep a truncated UDP answer instead of retrying over TCP (`+ignore`).
+    pub ignore_truncation: bool,
+}
+
+/// A reply that arrived.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// The reply bytes as received (their length is `Received N bytes` / `MSG SIZE rcvd`).
+    pub bytes: Vec<u8>,
+    /// The server that answered.
+    pub server: SocketAddr,
+    /// The transport that carried it.
+    pub protocol: Protocol,
+    /// Time from sending to receiving the final reply.
+    pub elapsed: Duration,
+}
+
+/// Something BIND reports while it waits for a reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A line for stdout (without newline): timeouts, refused connections, ID mismatches...
+    Line(String),
+    /// The UDP answer was truncated and the query is being retried over TCP.
+    Truncated,
+}
+
+/// What dig prints when it falls back to TCP.
+pub const TRUNCATED_TEXT: &str = ";; Truncated, retrying in TCP mode.";
+
+/// The outcome of one exchange: what to print along the way, and the reply if one came.
+#[derive(Clone, Debug, Default)]
+pub struct Exchange {
+    /// What happened while waiting, in order.
+    pub notices: Vec<Notice>,
+    /// The reply, or `None` when no server could be reached.
+    pub reply: Option<Received>,
+}
+
+/// `addr#port`, the way `isc_sockaddr_format` writes a server.
+pub fn server_text(server: SocketAddr) -> String {
+    format!("{}#{}", server.ip(), server.port())
+}
+
+/// The address of a server given on the command line: an IP literal, or a name the system resolves.
+pub fn resolve_server(text: &str, port: u16) -> Option<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    (text, port).to_socket_addrs().ok()?.next()
+}
+
+/// Sends `query` (whose ID is `id`) to each server in turn until one answers.
+pub fn exchange(query: &[u8], id: u16, servers: &[SocketAddr], settings: &Settings) -> Exchange {
+    let mut out = Exchange::default();
+    for &server in servers {
+        for _ in 0..settings.tries.max(1) {
+            let attempt = if settings.tcp {
+                tcp_attempt(query, id, server, settings.timeout, &mut out.notices)
+            } else {
+                udp_attempt(query, id, server, settings, &mut out.notices)
+            };
+            if attempt.is_some() {
+                out.reply = attempt;
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// The text of a failed wait, as `isc_result_totext` words it.
+fn failure_text(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::ConnectionRefused => "connection refused",
+        ErrorKind::UnexpectedEof => "end of file",
+        ErrorKind::ConnectionReset => "connection reset",
+        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => "host unreachable",
+        _ => "timed out",
+    }
+}
+
+fn communications_error(server: SocketAddr, kind: ErrorKind) -> String {
+    format!(";; communications error to {}: {}", server_text(server), failure_text(kind))
+}
+
+/// An unbound local address of the server's family.
+fn local_for(server: SocketAddr) -> SocketAddr {
+    match server.ip() {
+        IpAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+        IpAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
+    }
+}
+
+/// One UDP try: send, then read until the right reply or the deadline.
+fn udp_attempt(
+    query: &[u8],
+    id: u16,
+    server: SocketAddr,
+    settings: &Settings,
+    notices: &mut Vec<Notice>,
+) -> Option<Received> {
+    let started = Instant::now();
+    let deadline = started + settings.timeout;
+    let socket = match UdpSocket::bind(local_for(server)).and_then(|s| s.connect(server).map(|()| s)) {
+        Ok(socket) => socket,
+        Err(error) => {
+            notices.push(Notice::Line(communications_error(server, error.kind())));
+            return None;
+        }
+    };
+    if let Err(error) = socket.send(query) {
+        notices.push(Notice::Line(communications_error(server, error.kind())));
+        return None;
+    }
+    let mut buffer = vec![0u8; MAX_UDP];
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            notices.push(Notice::Line(communications_error(server, ErrorKind::TimedOut)));
+            return None;
+        }
+        let received = socket.set_read_timeout(Some(remaining)).and_then(|()| socket.recv(&mut buffer));
+        let length = match received {
+            Ok(length) => length,
+            Err(error) => {
+                notices.push(Notice::Line(communications_error(server, error.kind())));
+                return None;
+            }
+        };
+        let bytes = &buffer[..length];
+        let Some(header) = acceptable(bytes, id, notices, ";; Warning") else { continue };
+        if header.truncated() && !settings.ignore_truncation {
+            notices.push(Notice::Truncated);
+            return tcp_attempt(query, id, server, settings.timeout, notices);
+        }
+        let elapsed = started.elapsed();
+        return Some(Received { bytes: bytes.to_vec(), server, protocol: Protocol::Udp, elapsed });
+    }
+}
+
+/// Checks a packet the way dig's `recv_done` does before parsing it; `None` means "keep waiting".
+fn acceptable(bytes: &[u8], id: u16, notices: &mut Vec<Notice>, mismatch: &str) -> Option<Header> {
+    let Some(header) = Header::read(bytes) else {
+        notices.push(Notice::Line(";; Warning: short (< header size) message received".to_string()));
+        return None;
+    };
+    if header.id != id {
+        notices.push(Notice::Line(format!("{mismatch}: ID mismatch: expected ID {id}, got {}", header.id)));
+        return None;
+    }
+    if !header.is_response() {
+        notices.push(Notice::Line(";; Warning: query response not set".to_string()));
+    }
+    Some(header)
+}
+
+/// One TCP try: connect, send the length-prefixed query, read one length-prefixed reply.
+fn tcp_attempt(
+    query: &[u8],
+    id: u16,
+    server: SocketAddr,
+    timeout: Duration,
+    notices: &mut Vec<Notice>,
+) -> Option<Received> {
+    let started = Instant::now();
+    match tcp_round_trip(query, server, timeout) {
+        Ok(bytes) => {
+            acceptable(&bytes, id, notices, ";; ERROR")?;
+            let elapsed = started.elapsed();
+            Some(Received { bytes, server, protocol: Protocol::Tcp, elapsed })
+        }
+        Err(error) => {
+            notices.push(Notice::Line(communications_error(server, error.kind())));
+            None
+        }
+    }
+}
+
+fn tcp_round_trip(query: &[u8], server: SocketAddr, timeout: Duration) -> std::io::Result<Vec<u8>> {
+    let deadline = Instant::now() + timeout;
+    let mut stream = TcpStream::connect_timeout(&server, timeout)?;
+    let length = u16::try_from(query.len()).map_err(|_| ErrorKind::InvalidInput)?;
+    let mut framed = length.to_be_bytes().to_vec();
+    framed.extend_from_slice(query);
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(&framed)?;
+    let mut prefix = [0u8; 2];
+    read_until(&mut stream, &mut prefix, deadline)?;
+    let mut reply = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    read_until(&mut stream, &mut reply, deadline)?;
+    Ok(reply)
+}
+
+/// `read_exact` that gives up at `deadline`.
+fn read_until(stream: &mut TcpStream, buffer: &mut [u8], deadline: Instant) -> std::io::Result<()> {
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    if remaining.is_zero() {
+        return Err(ErrorKind::TimedOut.into());
+    }
+    stream.set_read_timeout(Some(remaining))?;
+    stream.read_exact(buffer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Servers print as `addr#port`, IPv6 without brackets.
+    #[test]
+    fn server_text_uses_hash() {
+        assert_eq!(server_text("127.0.0.1:53".parse().expect("addr")), "127.0.0.1#53");
+        assert_eq!(server_text("[::1]:5353".parse().expect("addr")), "::1#5353");
+    }
+
+    /// Short packets and foreign IDs are reported and skipped; non-responses are reported and kept.
+    #[test]
+    fn acceptable_reports_like_dig() {
+        let mut notices = Vec::new();
+        assert!(acceptable(&[1, 2, 3], 7, &mut notices, ";; Warning").is_none());
+        let mut packet = vec![0u8; 12];
+        packet[1] = 8;
+        assert!(acceptable(&packet, 7, &mut notices, ";; Warning").is_none());
+        packet[1] = 7;
+        assert!(acceptable(&packet, 7, &mut notices, ";; Warning").is_some());
+        let expected = [
+            ";; Warning: short (< header size) message received",
+            ";; Warning: ID mismatch: expected ID 7, got 8",
+            ";; Warning: query response not set",
+        ];
+        assert_eq!(notices, expected.map(|text| Notice::Line(text.to_string())));
+    }
+
+    /// A silent server times out after the set number of tries, with one line per try.
+    #[test]
+    fn silent_server_times_out() {
+        let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let server = silent.local_addr().expect("addr");
+        let settings = Settings { timeout: Duration::from_millis(50), tries: 2, tcp: false, ignore_truncation: false };
+        let out = exchange(&[0u8; 12], 0, &[server], &settings);
+        assert!(out.reply.is_none());
+        assert_eq!(out.notices.len(), 2);
+        let timed_out = Notice::Line(format!(";; communications error to {}: timed out", server_text(server)));
+        assert_eq!(out.notices[0], timed_out);
+    }
+}
