@@ -18,6 +18,7 @@ pub mod search;
 pub mod sleep;
 pub mod transport;
 pub mod types;
+pub mod wget;
 
 /// The BIND release whose output these tools reproduce; printed by `-V` and in dig's greeting.
 pub const BIND_VERSION: &str = "9.18.49-1~deb12u3-Debian";

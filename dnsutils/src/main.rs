@@ -15,6 +15,7 @@ fn main() {
     let code = match tool.as_str() {
         "host" => dnsutils::host::main(rest),
         "sleep" => dnsutils::sleep::main(rest),
+        "wget" => dnsutils::wget::main(rest),
         _ => 64,
     };
     std::process::exit(code);

@@ -41,11 +41,8 @@ pub enum Request {
 
 /// Runs `sleep` with `args` (the arguments after the program name) and returns its exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args: Vec<String> = args
-        .into_iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    match parse(&args, utf8_quotes()) {
+    let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    match parse(&args, crate::locale::quotes()) {
         Request::Help => {
             print!("{HELP}");
             0
@@ -72,8 +69,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
 }
 
 /// Reads the command line the way GNU `getopt_long` does (options anywhere, `--` ends them, unique prefixes of
-/// long options) and then the operands; `curly` selects ‘’ quotes as GNU does in UTF-8 locales.
-pub fn parse(args: &[String], curly: bool) -> Request {
+/// long options) and then the operands; `quotes` go around a bad operand (see [`crate::locale::quotes`]).
+pub fn parse(args: &[String], quotes: (char, char)) -> Request {
     let mut operands = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -95,7 +92,7 @@ pub fn parse(args: &[String], curly: bool) -> Request {
     if operands.is_empty() {
         return Request::Usage(vec!["missing operand".to_owned()]);
     }
-    let (open, close) = if curly { ('‘', '’') } else { ('\'', '\'') };
+    let (open, close) = quotes;
     let mut total = 0.0;
     let mut errors = Vec::new();
     for operand in operands {
@@ -104,11 +101,7 @@ pub fn parse(args: &[String], curly: bool) -> Request {
             None => errors.push(format!("invalid time interval {open}{operand}{close}")),
         }
     }
-    if errors.is_empty() {
-        Request::Sleep(total)
-    } else {
-        Request::Usage(errors)
-    }
+    if errors.is_empty() { Request::Sleep(total) } else { Request::Usage(errors) }
 }
 
 /// Seconds in one `NUMBER[SUFFIX]` operand, or `None` if GNU `sleep` would reject it.
@@ -135,10 +128,7 @@ fn c_number(text: &str) -> Option<f64> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let value = if let Some(hex) = unsigned
-        .strip_prefix("0x")
-        .or_else(|| unsigned.strip_prefix("0X"))
-    {
+    let value = if let Some(hex) = unsigned.strip_prefix("0x").or_else(|| unsigned.strip_prefix("0X")) {
         hex_number(hex)?
     } else if unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.')
         || ["inf", "infinity"].contains(&unsigned.to_ascii_lowercase().as_str())
@@ -172,17 +162,6 @@ fn hex_number(text: &str) -> Option<f64> {
     Some(value * 2f64.powi(exponent))
 }
 
-/// Whether the locale's character set is UTF-8, where GNU quotes with ‘’ instead of ''.
-fn utf8_quotes() -> bool {
-    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.is_empty())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    locale.contains("utf-8") || locale.contains("utf8")
-}
-
 /// Sleeps for `seconds`; forever if the sum is infinite or too large for a `Duration`.
 fn pause(seconds: f64) {
     match Duration::try_from_secs_f64(seconds) {
@@ -213,6 +192,9 @@ fn exit_on_termination_signals() {
 mod tests {
     use super::{Request, interval, parse};
 
+    const PLAIN: (char, char) = ('\'', '\'');
+    const CURLY: (char, char) = ('‘', '’');
+
     fn args(line: &str) -> Vec<String> {
         line.split_whitespace().map(str::to_owned).collect()
     }
@@ -220,10 +202,7 @@ mod tests {
     /// Operands with suffixes are converted to seconds and summed.
     #[test]
     fn sums_suffixed_operands() {
-        assert_eq!(
-            parse(&args("1 2m 0.5h 1d 3s"), false),
-            Request::Sleep(1.0 + 120.0 + 1800.0 + 86400.0 + 3.0)
-        );
+        assert_eq!(parse(&args("1 2m 0.5h 1d 3s"), PLAIN), Request::Sleep(1.0 + 120.0 + 1800.0 + 86400.0 + 3.0));
     }
 
     /// strtod forms GNU accepts: fractions, exponents, hex, signs, leading blanks, infinity.
@@ -254,35 +233,20 @@ mod tests {
     #[test]
     fn reports_each_bad_operand() {
         assert_eq!(
-            parse(&args("1 x y"), false),
-            Request::Usage(vec![
-                "invalid time interval 'x'".into(),
-                "invalid time interval 'y'".into()
-            ])
+            parse(&args("1 x y"), PLAIN),
+            Request::Usage(vec!["invalid time interval 'x'".into(), "invalid time interval 'y'".into()])
         );
-        assert_eq!(
-            parse(&args("x"), true),
-            Request::Usage(vec!["invalid time interval ‘x’".into()])
-        );
+        assert_eq!(parse(&args("x"), CURLY), Request::Usage(vec!["invalid time interval ‘x’".into()]));
     }
 
     /// Options are found anywhere, abbreviated long options work, and a dash-number is an option.
     #[test]
     fn parses_options_like_getopt() {
-        assert_eq!(parse(&args("1 --he"), false), Request::Help);
-        assert_eq!(parse(&args("--v"), false), Request::Version);
-        assert_eq!(
-            parse(&args("-1"), false),
-            Request::Usage(vec!["invalid option -- '1'".into()])
-        );
-        assert_eq!(
-            parse(&args("--foo"), false),
-            Request::Usage(vec!["unrecognized option '--foo'".into()])
-        );
-        assert_eq!(parse(&args("-- 0"), false), Request::Sleep(0.0));
-        assert_eq!(
-            parse(&[], false),
-            Request::Usage(vec!["missing operand".into()])
-        );
+        assert_eq!(parse(&args("1 --he"), PLAIN), Request::Help);
+        assert_eq!(parse(&args("--v"), PLAIN), Request::Version);
+        assert_eq!(parse(&args("-1"), PLAIN), Request::Usage(vec!["invalid option -- '1'".into()]));
+        assert_eq!(parse(&args("--foo"), PLAIN), Request::Usage(vec!["unrecognized option '--foo'".into()]));
+        assert_eq!(parse(&args("-- 0"), PLAIN), Request::Sleep(0.0));
+        assert_eq!(parse(&[], PLAIN), Request::Usage(vec!["missing operand".into()]));
     }
 }

@@ -48,27 +48,12 @@ const HOST: &[Row] = &[
     row("host", "nosuch.cluster.local."),
     row("host", "-v nosuch.default.svc.cluster.local."),
     row("host", "postgres {ns53}"),
-    row(
-        "host",
-        "-p {port} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
+    row("host", "-p {port} postgres.default.svc.cluster.local 127.0.0.1"),
     row("host", "-p {port} 10.244.1.4 127.0.0.1"),
-    row(
-        "host",
-        "-v -p {port} -t TXT dns-version.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-6 -p {port} postgres.default.svc.cluster.local ::1",
-    ),
-    row(
-        "host",
-        "-p {port} big-headless.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-v -t A -p {port} big-headless.default.svc.cluster.local 127.0.0.1",
-    ),
+    row("host", "-v -p {port} -t TXT dns-version.cluster.local 127.0.0.1"),
+    row("host", "-6 -p {port} postgres.default.svc.cluster.local ::1"),
+    row("host", "-p {port} big-headless.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-v -t A -p {port} big-headless.default.svc.cluster.local 127.0.0.1"),
     quirky("host", "postgres.default"),
     quirky("host", "-v clusterip-service.default"),
     row("host", "-t BOGUS postgres"),
@@ -79,79 +64,34 @@ const HOST: &[Row] = &[
 const DIG: &[Row] = &[
     row("dig", "postgres.default.svc.cluster.local"),
     row("dig", "@{ns53} postgres.default.svc.cluster.local"),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} postgres.default.svc.cluster.local",
-    ),
+    row("dig", "@127.0.0.1 -p {port} postgres.default.svc.cluster.local"),
     row("dig", "@::1 -p {port} postgres.default.svc.cluster.local"),
-    row(
-        "dig",
-        "-p {port} @127.0.0.1 -t SRV _postgres._tcp.postgres.default.svc.cluster.local",
-    ),
+    row("dig", "-p {port} @127.0.0.1 -t SRV _postgres._tcp.postgres.default.svc.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} -x 10.244.1.4"),
     row("dig", "@127.0.0.1 -p {port} -x fd00:10:96::7"),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} +short headless-service.default.svc.cluster.local",
-    ),
+    row("dig", "@127.0.0.1 -p {port} +short headless-service.default.svc.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} +short -x 10.244.1.4"),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} +noall +answer headless-service.default.svc.cluster.local",
-    ),
+    row("dig", "@127.0.0.1 -p {port} +noall +answer headless-service.default.svc.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} MX mail.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} NS cluster.local"),
     row("dig", "@127.0.0.1 -p {port} SOA cluster.local"),
     row("dig", "@127.0.0.1 -p {port} CAA caa.cluster.local"),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} TYPE65280 unknown.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} AAAA dualstack.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} CNAME external-service.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} external-service.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} AAAA postgres.default.svc.cluster.local",
-    ),
+    row("dig", "@127.0.0.1 -p {port} TYPE65280 unknown.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} AAAA dualstack.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} CNAME external-service.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} external-service.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} AAAA postgres.default.svc.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} nosuch.cluster.local"),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} +norecurse postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} +tcp dns-version.cluster.local TXT",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} big-headless.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} +noedns big-headless.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {port} +ignore +noall +answer +comments big-headless.default.svc.cluster.local",
-    ),
+    row("dig", "@127.0.0.1 -p {port} +norecurse postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +tcp dns-version.cluster.local TXT"),
+    row("dig", "@127.0.0.1 -p {port} big-headless.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +noedns big-headless.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +ignore +noall +answer +comments big-headless.default.svc.cluster.local"),
     row("dig", "+search postgres"),
     row("dig", "postgres"),
     row("dig", "+notcp +noall +answer +search postgres A"),
     row("dig", "+notcp +noall +answer +search postgres-0.postgres A"),
-    row(
-        "dig",
-        "+tcp +noall +answer +search _postgres._tcp.postgres SRV",
-    ),
+    row("dig", "+tcp +noall +answer +search _postgres._tcp.postgres SRV"),
     row("dig", "+short +search headless-service"),
     row("dig", "+time=2 +tries=2 @127.0.0.1 -p {port} github.com"),
     quirky("dig", "+search +noall +answer postgres.default"),
@@ -169,103 +109,34 @@ const NSLOOKUP: &[Row] = &[
     row("nslookup", "-type=MX mail.cluster.local"),
     row("nslookup", "-type=AAAA postgres"),
     row("nslookup", "nosuch.cluster.local"),
-    row(
-        "nslookup",
-        "-port={port} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
+    row("nslookup", "-port={port} postgres.default.svc.cluster.local 127.0.0.1"),
     row("nslookup", "postgres {ns53}"),
 ];
 
 /// Failures BIND reports in its own words: bad rcodes, timeouts, garbage, wrong IDs, TC without TCP.
 const FAILURES: &[Row] = &[
-    row(
-        "host",
-        "-p {servfail} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-p {refused} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-p {nxdomain} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-t AAAA -p {servfail} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-W 1 -R 1 -p {silence} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-W 1 -R 1 -p {garbage} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-W 1 -R 1 -p {malformed} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-W 1 -R 1 -p {wrongid} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-W 1 -R 1 -p {tc} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "host",
-        "-W 1 -p 9 postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {servfail} postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {refused} postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "@127.0.0.1 -p {nxdomain} +short postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "+time=1 +tries=1 @127.0.0.1 -p {silence} postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "+time=1 +tries=1 @127.0.0.1 -p {garbage} postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "+time=1 +tries=1 @127.0.0.1 -p {malformed} postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "+time=1 +tries=1 @127.0.0.1 -p {wrongid} postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "+time=1 +tries=1 @127.0.0.1 -p {tc} postgres.default.svc.cluster.local",
-    ),
-    row(
-        "dig",
-        "+tcp +time=1 +tries=1 @127.0.0.1 -p 9 postgres.default.svc.cluster.local",
-    ),
-    row(
-        "nslookup",
-        "-port={servfail} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "nslookup",
-        "-port={refused} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
-    row(
-        "nslookup",
-        "-timeout=1 -retry=1 -port={silence} postgres.default.svc.cluster.local 127.0.0.1",
-    ),
+    row("host", "-p {servfail} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-p {refused} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-p {nxdomain} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-t AAAA -p {servfail} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-W 1 -R 1 -p {silence} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-W 1 -R 1 -p {garbage} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-W 1 -R 1 -p {malformed} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-W 1 -R 1 -p {wrongid} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-W 1 -R 1 -p {tc} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("host", "-W 1 -p 9 postgres.default.svc.cluster.local 127.0.0.1"),
+    row("dig", "@127.0.0.1 -p {servfail} postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {refused} postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {nxdomain} +short postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {silence} postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {garbage} postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {malformed} postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {wrongid} postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {tc} postgres.default.svc.cluster.local"),
+    row("dig", "+tcp +time=1 +tries=1 @127.0.0.1 -p 9 postgres.default.svc.cluster.local"),
+    row("nslookup", "-port={servfail} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("nslookup", "-port={refused} postgres.default.svc.cluster.local 127.0.0.1"),
+    row("nslookup", "-timeout=1 -retry=1 -port={silence} postgres.default.svc.cluster.local 127.0.0.1"),
 ];
 
 /// Our `host` prints what BIND's prints, with the same exit code, on every `host` row.
@@ -286,22 +157,14 @@ fn dig_matches_bind() {
 #[test]
 fn nslookup_matches_bind() {
     let lab = Lab::start();
-    assert_no_failures(
-        "nslookup parity",
-        NSLOOKUP.len(),
-        &lab.failures(NSLOOKUP, Lab::check),
-    );
+    assert_no_failures("nslookup parity", NSLOOKUP.len(), &lab.failures(NSLOOKUP, Lab::check));
 }
 
 /// Our tools report server failures exactly as BIND's do, with the same exit codes.
 #[test]
 fn failures_match_bind() {
     let lab = Lab::start();
-    assert_no_failures(
-        "failure parity",
-        FAILURES.len(),
-        &lab.failures(FAILURES, Lab::check),
-    );
+    assert_no_failures("failure parity", FAILURES.len(), &lab.failures(FAILURES, Lab::check));
 }
 
 /// Harness self-check: BIND's own output is identical across two runs of every row once masked, so any
@@ -310,14 +173,6 @@ fn failures_match_bind() {
 fn bind_output_is_stable_after_masking() {
     let lab = Lab::start();
     let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES].concat();
-    assert!(
-        rows.len() >= 50,
-        "the issue asks for at least 50 command lines, have {}",
-        rows.len()
-    );
-    assert_no_failures(
-        "BIND stability",
-        rows.len(),
-        &lab.failures(&rows, Lab::check_bind_stable),
-    );
+    assert!(rows.len() >= 50, "the issue asks for at least 50 command lines, have {}", rows.len());
+    assert_no_failures("BIND stability", rows.len(), &lab.failures(&rows, Lab::check_bind_stable));
 }

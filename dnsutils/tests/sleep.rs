@@ -26,21 +26,9 @@ fn gnu(args: &[&str]) -> Output {
 /// Bad intervals, bad options and a missing operand print GNU's exact stderr and exit 1.
 #[test]
 fn errors_match_gnu() {
-    for args in [
-        &["x"][..],
-        &["1", "x", "y"],
-        &[],
-        &["-1"],
-        &["--foo"],
-        &["1ms"],
-        &["nan"],
-    ] {
+    for args in [&["x"][..], &["1", "x", "y"], &[], &["-1"], &["--foo"], &["1ms"], &["nan"]] {
         let (o, g) = (ours(args), gnu(args));
-        assert_eq!(
-            String::from_utf8_lossy(&o.stderr),
-            String::from_utf8_lossy(&g.stderr),
-            "sleep {args:?}"
-        );
+        assert_eq!(String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&g.stderr), "sleep {args:?}");
         assert_eq!(o.status.code(), g.status.code(), "sleep {args:?}");
         assert_eq!(o.status.code(), Some(1), "sleep {args:?}");
     }
@@ -52,10 +40,7 @@ fn help_matches_gnu_usage() {
     let (o, g) = (ours(&["--help"]), gnu(&["--help"]));
     let gnu_text = String::from_utf8_lossy(&g.stdout);
     let usage = gnu_text.split("\nGNU coreutils").next().unwrap_or_default();
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).trim_end(),
-        usage.trim_end()
-    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim_end(), usage.trim_end());
     assert_eq!(o.status.code(), Some(0));
 }
 
@@ -66,10 +51,7 @@ fn sleeps_for_the_sum() {
     let o = ours(&["0.1", "0.002m"]);
     let took = start.elapsed();
     assert_eq!(o.status.code(), Some(0));
-    assert!(
-        took >= Duration::from_millis(220) && took < Duration::from_secs(2),
-        "took {took:?}"
-    );
+    assert!(took >= Duration::from_millis(220) && took < Duration::from_secs(2), "took {took:?}");
 }
 
 /// As PID 1 of a new PID namespace (the pod's `sleep 3600`), SIGTERM ends it at once with status 143.
@@ -89,19 +71,13 @@ fn exits_143_on_sigterm_as_pid1() {
         if let Some(pid) = text.split_whitespace().next() {
             break pid.to_owned();
         }
-        assert!(
-            Instant::now() < deadline,
-            "the sleep never started under unshare"
-        );
+        assert!(Instant::now() < deadline, "the sleep never started under unshare");
         std::thread::sleep(Duration::from_millis(20));
     };
     // Give it a moment to install its handler, as a pod would have long before `kubectl delete`.
     std::thread::sleep(Duration::from_millis(300));
     let start = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-TERM", &pid1])
-        .status()
-        .expect("run kill");
+    let kill = Command::new("kill").args(["-TERM", &pid1]).status().expect("run kill");
     assert!(kill.success());
     let deadline = Instant::now() + Duration::from_secs(5);
     let status = loop {

@@ -51,27 +51,17 @@ impl FakeServer {
         let addr = SocketAddr::from((ip, port));
         let stop = Arc::new(AtomicBool::new(false));
         let udp = UdpSocket::bind(addr).expect("bind the fake server's UDP port");
-        udp.set_read_timeout(Some(Duration::from_millis(50)))
-            .expect("set a UDP read timeout");
+        udp.set_read_timeout(Some(Duration::from_millis(50))).expect("set a UDP read timeout");
         let mut threads = Vec::new();
         let flag = stop.clone();
-        threads.push(std::thread::spawn(move || {
-            serve_udp(&udp, behaviour, &flag)
-        }));
+        threads.push(std::thread::spawn(move || serve_udp(&udp, behaviour, &flag)));
         if behaviour != Behaviour::TruncatedWithoutTcp {
             let tcp = TcpListener::bind(addr).expect("bind the fake server's TCP port");
-            tcp.set_nonblocking(true)
-                .expect("make the TCP listener non-blocking");
+            tcp.set_nonblocking(true).expect("make the TCP listener non-blocking");
             let flag = stop.clone();
-            threads.push(std::thread::spawn(move || {
-                serve_tcp(&tcp, behaviour, &flag)
-            }));
+            threads.push(std::thread::spawn(move || serve_tcp(&tcp, behaviour, &flag)));
         }
-        FakeServer {
-            addr,
-            stop,
-            threads,
-        }
+        FakeServer { addr, stop, threads }
     }
 }
 
@@ -100,9 +90,7 @@ fn serve_tcp(listener: &TcpListener, behaviour: Behaviour, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((stream, _)) => serve_tcp_connection(stream, behaviour, stop),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(20)),
             Err(_) => return,
         }
     }
@@ -128,10 +116,7 @@ fn serve_tcp_connection(mut stream: TcpStream, behaviour: Behaviour, stop: &Atom
             }
             let query: Vec<u8> = pending.drain(..2 + len).skip(2).collect();
             if let Some(reply) = answer(&query, behaviour) {
-                let mut framed = u16::try_from(reply.len())
-                    .unwrap_or(0)
-                    .to_be_bytes()
-                    .to_vec();
+                let mut framed = u16::try_from(reply.len()).unwrap_or(0).to_be_bytes().to_vec();
                 framed.extend_from_slice(&reply);
                 let _ = stream.write_all(&framed);
             }

@@ -39,11 +39,8 @@ impl Knot {
         let addr53 = loopback::claim_port53_address();
         let has_ipv6 = UdpSocket::bind("[::1]:0").is_ok();
         for zone in ZONES {
-            std::fs::copy(
-                fixture(&format!("{zone}.zone")),
-                dir.path().join(format!("{zone}.zone")),
-            )
-            .expect("copy a zone file into knotd's directory");
+            std::fs::copy(fixture(&format!("{zone}.zone")), dir.path().join(format!("{zone}.zone")))
+                .expect("copy a zone file into knotd's directory");
         }
         let conf = dir.path().join("knot.conf");
         std::fs::write(&conf, config(dir.path(), port, addr53, has_ipv6)).expect("write knot.conf");
@@ -56,13 +53,7 @@ impl Knot {
             .stderr(log)
             .spawn()
             .expect("start knotd");
-        let mut knot = Knot {
-            port,
-            addr53,
-            has_ipv6,
-            child,
-            dir,
-        };
+        let mut knot = Knot { port, addr53, has_ipv6, child, dir };
         knot.wait_until_serving();
         knot
     }
@@ -106,18 +97,12 @@ impl Drop for Knot {
 
 /// The path of a file in `tests/fixtures/`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 fn config(dir: &Path, port: u16, addr53: Ipv4Addr, ipv6: bool) -> String {
     let d = dir.display();
-    let v6 = if ipv6 {
-        format!(", \"::1@{port}\"")
-    } else {
-        String::new()
-    };
+    let v6 = if ipv6 { format!(", \"::1@{port}\"") } else { String::new() };
     let zones: String = ZONES.iter().map(|z| format!("  - domain: {z}\n")).collect();
     format!(
         "server:\n    rundir: \"{d}\"\n    listen: [ \"127.0.0.1@{port}\", \"{addr53}@53\"{v6} ]\n    \
@@ -135,10 +120,7 @@ fn answers_soa(server: SocketAddr, zone: &str) -> bool {
         return false;
     };
     let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
-    if socket
-        .send_to(&fake_dns::query(0x4b4e, zone, 6), server)
-        .is_err()
-    {
+    if socket.send_to(&fake_dns::query(0x4b4e, zone, 6), server).is_err() {
         return false;
     }
     let mut buf = [0u8; 2048];

@@ -32,20 +32,12 @@ pub struct Row {
 
 /// A row under the pod resolv.conf.
 pub const fn row(tool: &'static str, args: &'static str) -> Row {
-    Row {
-        tool,
-        args,
-        resolv: Resolv::Pod,
-    }
+    Row { tool, args, resolv: Resolv::Pod }
 }
 
 /// A row under the quirky resolv.conf.
 pub const fn quirky(tool: &'static str, args: &'static str) -> Row {
-    Row {
-        tool,
-        args,
-        resolv: Resolv::Quirky,
-    }
+    Row { tool, args, resolv: Resolv::Quirky }
 }
 
 /// Everything the rows talk to; dropping it stops all servers.
@@ -74,28 +66,14 @@ impl Lab {
     pub fn start() -> Lab {
         let runner = Runner::new();
         let knot = Knot::start();
-        let fakes = FAKES
-            .iter()
-            .map(|&(name, b)| (name, FakeServer::start(b)))
-            .collect();
+        let fakes = FAKES.iter().map(|&(name, b)| (name, FakeServer::start(b))).collect();
         let resolv_dir = tempfile::tempdir().expect("create the resolv.conf directory");
-        for (file, _) in [
-            ("resolv-pod.conf", Resolv::Pod),
-            ("resolv-quirky.conf", Resolv::Quirky),
-        ] {
+        for (file, _) in [("resolv-pod.conf", Resolv::Pod), ("resolv-quirky.conf", Resolv::Quirky)] {
             let text = std::fs::read_to_string(fixture(file)).expect("read a resolv.conf fixture");
-            std::fs::write(
-                resolv_dir.path().join(file),
-                text.replace("NAMESERVER", &knot.addr53.to_string()),
-            )
-            .expect("write a resolv.conf");
+            std::fs::write(resolv_dir.path().join(file), text.replace("NAMESERVER", &knot.addr53.to_string()))
+                .expect("write a resolv.conf");
         }
-        Lab {
-            knot,
-            fakes,
-            runner,
-            resolv_dir,
-        }
+        Lab { knot, fakes, runner, resolv_dir }
     }
 
     /// The resolv.conf file for `resolv`.
@@ -110,31 +88,19 @@ impl Lab {
     /// `row.args` split on spaces with `{port}` (knotd's), `{ns53}` (knotd's port-53 address) and
     /// `{servfail}`, `{refused}`, ... (each fake server's port on 127.0.0.1) filled in.
     pub fn expand(&self, row: &Row) -> Vec<String> {
-        let mut values: HashMap<&str, String> = self
-            .fakes
-            .iter()
-            .map(|(n, f)| (*n, f.addr.port().to_string()))
-            .collect();
+        let mut values: HashMap<&str, String> =
+            self.fakes.iter().map(|(n, f)| (*n, f.addr.port().to_string())).collect();
         values.insert("port", self.knot.port.to_string());
         values.insert("ns53", self.knot.addr53.to_string());
         row.args
             .split_whitespace()
-            .map(|arg| {
-                values.iter().fold(arg.to_owned(), |a, (k, v)| {
-                    a.replace(&format!("{{{k}}}"), v)
-                })
-            })
+            .map(|arg| values.iter().fold(arg.to_owned(), |a, (k, v)| a.replace(&format!("{{{k}}}"), v)))
             .collect()
     }
 
     /// Runs `row` with `which` under the row's resolv.conf.
     pub fn run(&self, row: &Row, which: Impl) -> Outcome {
-        self.runner.run(
-            which,
-            row.tool,
-            &self.expand(row),
-            &self.resolv_conf(row.resolv),
-        )
+        self.runner.run(which, row.tool, &self.expand(row), &self.resolv_conf(row.resolv))
     }
 
     /// The command line as a user would type it, for failure messages.
@@ -153,32 +119,16 @@ impl Lab {
     pub fn check_bind_stable(&self, row: &Row) -> Result<(), String> {
         let first = self.run(row, Impl::Bind);
         let second = self.run(row, Impl::Bind);
-        compare(
-            &self.describe(row),
-            "BIND run 1",
-            &first,
-            "BIND run 2",
-            &second,
-        )
+        compare(&self.describe(row), "BIND run 1", &first, "BIND run 2", &second)
     }
 
     /// Runs `check` on every row, a few at a time, and returns all failure descriptions in row order.
-    pub fn failures(
-        &self,
-        rows: &[Row],
-        check: fn(&Lab, &Row) -> Result<(), String>,
-    ) -> Vec<String> {
+    pub fn failures(&self, rows: &[Row], check: fn(&Lab, &Row) -> Result<(), String>) -> Vec<String> {
         let mut results: Vec<Option<String>> = Vec::new();
         for chunk in rows.chunks(4) {
             let chunk_results: Vec<Option<String>> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
-                    .iter()
-                    .map(|row| s.spawn(move || check(self, row).err()))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Some("check panicked".into())))
-                    .collect()
+                let handles: Vec<_> = chunk.iter().map(|row| s.spawn(move || check(self, row).err())).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Some("check panicked".into()))).collect()
             });
             results.extend(chunk_results);
         }
@@ -187,53 +137,26 @@ impl Lab {
 }
 
 /// Describes how `b` differs from `a` (masked stdout, masked stderr, exit code), or `Ok` if it does not.
-fn compare(
-    command: &str,
-    a_name: &str,
-    a: &Outcome,
-    b_name: &str,
-    b: &Outcome,
-) -> Result<(), String> {
+fn compare(command: &str, a_name: &str, a: &Outcome, b_name: &str, b: &Outcome) -> Result<(), String> {
     let mut problems = Vec::new();
-    for (stream, x, y) in [
-        ("stdout", &a.stdout, &b.stdout),
-        ("stderr", &a.stderr, &b.stderr),
-    ] {
+    for (stream, x, y) in [("stdout", &a.stdout, &b.stdout), ("stderr", &a.stderr, &b.stderr)] {
         let (x, y) = (mask::mask(x), mask::mask(y));
         if x != y {
-            problems.push(format!(
-                " {stream} (- {a_name}, + {b_name}):\n{}",
-                diff::lines(&x, &y)
-            ));
+            problems.push(format!(" {stream} (- {a_name}, + {b_name}):\n{}", diff::lines(&x, &y)));
         }
     }
     if a.code != b.code {
-        problems.push(format!(
-            " exit code: {a_name} {:?}, {b_name} {:?}",
-            a.code, b.code
-        ));
+        problems.push(format!(" exit code: {a_name} {:?}, {b_name} {:?}", a.code, b.code));
     }
     for (name, o) in [(a_name, a), (b_name, b)] {
         if o.timed_out {
-            problems.push(format!(
-                " {name} was killed after {:?}",
-                super::tools::TIME_LIMIT
-            ));
+            problems.push(format!(" {name} was killed after {:?}", super::tools::TIME_LIMIT));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("`{command}` differs:\n{}", problems.join("\n")))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(format!("`{command}` differs:\n{}", problems.join("\n"))) }
 }
 
 /// Panics listing every failure, or returns if there are none.
 pub fn assert_no_failures(what: &str, total: usize, failures: &[String]) {
-    assert!(
-        failures.is_empty(),
-        "{what}: {} of {total} rows differ\n\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{what}: {} of {total} rows differ\n\n{}", failures.len(), failures.join("\n"));
 }

@@ -15,10 +15,7 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 pub fn free_port(ip: Ipv4Addr) -> u16 {
     for _ in 0..100 {
         let udp = UdpSocket::bind((ip, 0)).expect("bind a UDP socket on loopback");
-        let port = udp
-            .local_addr()
-            .expect("local address of a bound socket")
-            .port();
+        let port = udp.local_addr().expect("local address of a bound socket").port();
         if TcpListener::bind((ip, port)).is_ok() {
             return port;
         }
@@ -28,25 +25,15 @@ pub fn free_port(ip: Ipv4Addr) -> u16 {
 
 /// Returns an address in 127.0.0.0/8 (never 127.0.0.1) whose port 53 is free for UDP and TCP.
 pub fn claim_port53_address() -> Ipv4Addr {
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
         ^ std::process::id().rotate_left(16);
     for _ in 0..200 {
         let n = seed.wrapping_add(NEXT.fetch_add(7919, Ordering::Relaxed));
-        let ip = Ipv4Addr::new(
-            127,
-            100 + (n >> 16) as u8 % 100,
-            (n >> 8) as u8,
-            2 + n as u8 % 250,
-        );
+        let ip = Ipv4Addr::new(127, 100 + (n >> 16) as u8 % 100, (n >> 8) as u8, 2 + n as u8 % 250);
         let addr = SocketAddr::from((ip, 53));
         if UdpSocket::bind(addr).is_ok() && TcpListener::bind(addr).is_ok() {
             return ip;
         }
     }
-    panic!(
-        "no 127.x.y.z address with port 53 free after 200 tries: is something bound to 0.0.0.0:53?"
-    );
+    panic!("no 127.x.y.z address with port 53 free after 200 tries: is something bound to 0.0.0.0:53?");
 }

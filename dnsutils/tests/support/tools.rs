@@ -41,11 +41,7 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// The Debian package providing each BIND tool.
 pub fn bind_package(tool: &str) -> &'static str {
-    if tool == "host" {
-        "bind9-host"
-    } else {
-        "bind9-dnsutils"
-    }
+    if tool == "host" { "bind9-host" } else { "bind9-dnsutils" }
 }
 
 impl Runner {

@@ -1,0 +1,97 @@
+//! `wget`: the GNU wget subset the lab uses (`wget -q -O- clusterip-service/host`), as a one-shot blocking
+//! HTTP/1.1 client with GNU's options, stderr log, redirects, retries and exit statuses.
+//!
+//! Layout: `options` reads the command line, `url` parses URLs, `resolve` turns names into addresses through
+//! /etc/resolv.conf's search walk, `http` is the wire format, `fetch` drives one URL (connect, retry,
+//! redirect, save), `log` formats GNU's progress log, `error` maps failures to exit statuses.
+//!
+//! Not supported: https (no TLS: reported as an unsupported scheme, exit 1, like a GNU wget built without
+//! TLS), recursion, FTP, cookies, resuming, keep-alive, and the dot progress bar.
+
+mod error;
+mod fetch;
+mod http;
+mod log;
+mod options;
+mod resolve;
+mod url;
+
+use std::ffi::OsString;
+use std::fs::File;
+
+use error::combine;
+use options::{Command, Output};
+
+/// The usage hint GNU wget prints after a command-line error.
+const TRY_HELP: &str = "Usage: wget [OPTION]... [URL]...\n\nTry `wget --help' for more options.";
+
+/// The `--help` text: the options this wget understands.
+const HELP: &str = "GNU Wget 1.21.3 compatible subset (dnsutils), a non-interactive network retriever.
+Usage: wget [OPTION]... [URL]...
+
+  -h,  --help                      print this help
+  -V,  --version                   display the version of Wget and exit
+  -q,  --quiet                     quiet (no output)
+  -O,  --output-document=FILE      write documents to FILE ('-' for standard output)
+  -t,  --tries=NUMBER              set number of retries to NUMBER (0 unlimits)
+  -T,  --timeout=SECONDS           set all timeout values to SECONDS
+  -S,  --server-response           print server response
+       --spider                    don't download anything
+  -U,  --user-agent=AGENT          identify as AGENT instead of Wget/VERSION
+       --header=STRING             insert STRING among the headers
+       --max-redirect              maximum redirections allowed per page
+";
+
+/// Runs `wget` with `args` (the arguments after the program name) and returns GNU wget's exit status.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    match options::parse(&args) {
+        Command::Help => {
+            print!("{HELP}");
+            0
+        }
+        Command::Version => {
+            println!("GNU Wget 1.21.3 compatible (dnsutils {}), http only.", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Command::Usage(message, code) => {
+            eprintln!("wget: {message}\n{TRY_HELP}");
+            code
+        }
+        Command::Run(opts) => run(&opts),
+    }
+}
+
+/// Downloads every URL in order and combines their statuses as GNU does.
+fn run(opts: &options::Options) -> i32 {
+    let log = log::Log::new(opts.quiet);
+    // GNU opens `-O FILE` once, before any download, and gives up at once if it cannot.
+    let mut file = match &opts.output {
+        Output::File(path) => match File::create(path) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("{}: {}", path.display(), fetch::strerror(&e));
+                return 1;
+            }
+        },
+        _ => None,
+    };
+    if opts.spider {
+        log.print("Spider mode enabled. Check if remote file exists.\n");
+    }
+    let mut status = 0;
+    for text in &opts.urls {
+        let result = url::Url::parse(text).and_then(|u| fetch::fetch(&u, opts, &log, file.as_mut()));
+        let code = match result {
+            Ok(()) => 0,
+            Err(e) => {
+                if let error::WgetError::Url { .. } = e {
+                    eprintln!("{e}");
+                }
+                e.exit_code()
+            }
+        };
+        status = combine(status, code);
+    }
+    status
+}

@@ -1,0 +1,240 @@
+//! Our `wget` against an in-test HTTP server on 127.0.0.1, with GNU wget (`/usr/bin/wget`, Debian package
+//! `wget`) as the oracle for exit statuses and for what `-q`, `-S` and `--spider` print.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use support::knot::{Knot, fixture};
+use support::tools::{Impl, Runner};
+
+/// The body the lab's `/host` route returns.
+const HOST_BODY: &str = "NODE: kind-worker2, POD IP:10.244.1.4\n";
+
+/// Starts the test HTTP server and returns its address; it serves until the test process exits.
+fn serve() -> SocketAddr {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the test HTTP server");
+    let addr = listener.local_addr().expect("local address of the test HTTP server");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || answer(stream));
+        }
+    });
+    addr
+}
+
+/// Reads one request and answers it by path (see the match arms for the routes).
+fn answer(mut stream: TcpStream) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone the connection"));
+    let mut request_line = String::new();
+    let _ = reader.read_line(&mut request_line);
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let head_only = request_line.starts_with("HEAD");
+    let fixed = |status: &str, extra: &str, body: &str| {
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+            body.len()
+        );
+        if head_only { head } else { head + body }
+    };
+    let reply = match path.as_str() {
+        "/host" => fixed("200 OK", "", HOST_BODY),
+        "/r/target" => fixed("200 OK", "", "target\n"),
+        "/chunked" => "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+                       7\r\nhello, \r\n6\r\nworld\n\r\n0\r\n\r\n"
+            .to_owned(),
+        "/unframed" => "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close\n".to_owned(),
+        "/redirect" => fixed("302 Found", "Location: /host\r\n", ""),
+        "/r/relative" => fixed("301 Moved Permanently", "Location: target\r\n", ""),
+        "/loop" => fixed("302 Found", "Location: /loop\r\n", ""),
+        "/error" => fixed("500 Internal Server Error", "", "boom\n"),
+        "/silent" => {
+            std::thread::sleep(Duration::from_secs(10));
+            return;
+        }
+        _ => fixed("404 Not Found", "", "not found\n"),
+    };
+    let _ = stream.write_all(reply.as_bytes());
+}
+
+fn ours(args: &[String]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dnsutils"))
+        .arg("wget")
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run our wget")
+}
+
+fn gnu(args: &[String]) -> Output {
+    assert!(Path::new("/usr/bin/wget").exists(), "/usr/bin/wget not found: install the Debian package `wget`");
+    Command::new("/usr/bin/wget").args(args).env("LC_ALL", "C").output().expect("run GNU wget")
+}
+
+fn args(line: &str, server: SocketAddr) -> Vec<String> {
+    line.replace("{url}", &format!("http://{server}")).split_whitespace().map(str::to_owned).collect()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `line` with ours and GNU's and asserts equal stdout, stderr and exit status; returns ours.
+fn same_as_gnu(line: &str, server: SocketAddr) -> Output {
+    let a = args(line, server);
+    let (o, g) = (ours(&a), gnu(&a));
+    assert_eq!(text(&o.stdout), text(&g.stdout), "stdout of wget {line}");
+    assert_eq!(text(&o.stderr), text(&g.stderr), "stderr of wget {line}");
+    assert_eq!(o.status.code(), g.status.code(), "exit status of wget {line}");
+    o
+}
+
+/// The lab's command prints the body and nothing else, like GNU.
+#[test]
+fn quiet_body_to_stdout() {
+    let server = serve();
+    let o = same_as_gnu("-q -O- {url}/host", server);
+    assert_eq!(text(&o.stdout), HOST_BODY);
+}
+
+/// `-O FILE` writes the body to the file; without `-O` the file is named after the URL.
+#[test]
+fn body_to_file() {
+    let server = serve();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("out.txt");
+    let o = ours(&args(&format!("-q -O {} {{url}}/host", file.display()), server));
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&file).ok().as_deref(), Some(HOST_BODY));
+    let o = Command::new(env!("CARGO_BIN_EXE_dnsutils"))
+        .args(["wget", "-q", &format!("http://{server}/host")])
+        .current_dir(dir.path())
+        .output()
+        .expect("run our wget");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(dir.path().join("host")).ok().as_deref(), Some(HOST_BODY));
+}
+
+/// Chunked bodies and bodies ended by closing the connection arrive whole.
+#[test]
+fn chunked_and_unframed_bodies() {
+    let server = serve();
+    assert_eq!(text(&same_as_gnu("-q -O- {url}/chunked", server).stdout), "hello, world\n");
+    assert_eq!(text(&same_as_gnu("-q -O- {url}/unframed", server).stdout), "until close\n");
+}
+
+/// Absolute-path and relative redirects are followed to the final body.
+#[test]
+fn follows_redirects() {
+    let server = serve();
+    assert_eq!(text(&same_as_gnu("-q -O- {url}/redirect", server).stdout), HOST_BODY);
+    assert_eq!(text(&same_as_gnu("-q -O- {url}/r/relative", server).stdout), "target\n");
+}
+
+/// A redirect loop stops after 20 redirects with GNU's status.
+#[test]
+fn redirect_loop_gives_up() {
+    let server = serve();
+    let o = same_as_gnu("-q -O- {url}/loop", server);
+    assert_eq!(o.status.code(), Some(8));
+}
+
+/// 404 and 500 exit 8 with no body on stdout.
+#[test]
+fn error_status_exits_8() {
+    let server = serve();
+    for path in ["/missing", "/error"] {
+        let o = same_as_gnu(&format!("-q -O- {{url}}{path}"), server);
+        assert_eq!(o.status.code(), Some(8), "{path}");
+    }
+}
+
+/// `-S` prints the status line and headers to stderr, even with `-q`, exactly as GNU does.
+#[test]
+fn server_response_headers() {
+    let server = serve();
+    let o = same_as_gnu("-q -S -O- {url}/redirect", server);
+    assert!(text(&o.stderr).starts_with("  HTTP/1.1 302 Found\n"));
+}
+
+/// `--spider` checks without downloading: 0 for an existing page, 8 for a missing one.
+#[test]
+fn spider_checks_existence() {
+    let server = serve();
+    assert!(same_as_gnu("-q --spider {url}/host", server).stdout.is_empty());
+    assert_eq!(same_as_gnu("-q --spider {url}/missing", server).status.code(), Some(8));
+}
+
+/// The verbose log matches GNU's apart from timestamps, rates and the dot progress bar we do not draw.
+#[test]
+fn verbose_log_matches_gnu() {
+    let server = serve();
+    let mask = |s: &str| {
+        s.lines()
+            .filter(|l| !l.trim_start().starts_with("0K "))
+            .map(|l| {
+                let l = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").expect("regex").replace_all(l, "DATE");
+                regex::Regex::new(r"\([0-9.]+ [KMG]?B/s\)").expect("regex").replace_all(&l, "(RATE)").into_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for line in ["-O- {url}/redirect", "-O- {url}/missing", "--spider {url}/host", "-S -O- {url}/chunked"] {
+        let a = args(line, server);
+        let (o, g) = (ours(&a), gnu(&a));
+        assert_eq!(mask(&text(&o.stderr)), mask(&text(&g.stderr)), "stderr of wget {line}");
+        assert_eq!(o.status.code(), g.status.code(), "wget {line}");
+    }
+}
+
+/// A refused connection exits 4 without retrying.
+#[test]
+fn connection_refused_exits_4() {
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).expect("free port").port();
+    let closed = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    assert_eq!(same_as_gnu("-q -O- {url}/host", closed).status.code(), Some(4));
+}
+
+/// A server that never answers is abandoned after `-T 1` with status 4, within bounded time.
+#[test]
+fn timeout_exits_4() {
+    let server = serve();
+    let start = Instant::now();
+    let o = ours(&args("-q -t 1 -T 1 -O- {url}/silent", server));
+    assert_eq!(o.status.code(), Some(4));
+    assert!(start.elapsed() < Duration::from_secs(4), "took {:?}", start.elapsed());
+}
+
+/// Bad URLs get a clear one-line error and status 1; https says that TLS is not supported.
+#[test]
+fn bad_urls_are_reported() {
+    let o = ours(&["-q".into(), "http://".into()]);
+    assert_eq!((text(&o.stderr).as_str(), o.status.code()), ("http://: Invalid host name.\n", Some(1)));
+    let o = ours(&["-q".into(), "https://clusterip-service/host".into()]);
+    assert!(text(&o.stderr).contains("Unsupported scheme 'https'") && text(&o.stderr).contains("no TLS"));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// A short service name resolves through /etc/resolv.conf's search list, as `wget clusterip-service/host`
+/// does in the lab's pod (knotd answers `wget-target.default.svc.cluster.local` with 127.0.0.1).
+#[test]
+fn resolves_through_search_list() {
+    let server = serve();
+    let runner = Runner::new();
+    let knot = Knot::start();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let resolv = dir.path().join("resolv.conf");
+    let text_conf = std::fs::read_to_string(fixture("resolv-pod.conf")).expect("read resolv-pod.conf");
+    std::fs::write(&resolv, text_conf.replace("NAMESERVER", &knot.addr53.to_string())).expect("write resolv.conf");
+    let url = format!("wget-target:{}/host", server.port());
+    let o = runner.run(Impl::Ours, "wget", &["-q".into(), "-O-".into(), url], &resolv);
+    assert_eq!((o.stdout.as_str(), o.stderr.as_str(), o.code), (HOST_BODY, "", Some(0)));
+}
