@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::transport::Notice;
+use crate::transport::{Notice, connect_failed_text};
 
 /// Writes `text` to stdout as-is.
 pub fn out(text: &str) {
@@ -19,12 +19,25 @@ pub fn err(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// Prints what happened while waiting; what a TCP fallback prints differs per tool, so the tool says.
-pub fn notices(notices: &[Notice], mut on_truncated: impl FnMut()) {
+/// Prints what happened while waiting. What a TCP fallback prints differs per tool, so the tool
+/// says; failed TCP connections need the server label and query name BIND puts in that message.
+pub fn notices(notices: &[Notice], label: &str, qname: &str, mut on_truncated: impl FnMut()) {
     for notice in notices {
         match notice {
             Notice::Line(line) => out(&format!("{line}\n")),
             Notice::Truncated => on_truncated(),
+            Notice::ConnectFailed { server, reason } => out(&connect_failed_text(*server, label, qname, reason)),
         }
     }
+}
+
+/// Whether the exchange ended on a failed TCP connection, whose message already said that no
+/// servers could be reached.
+pub fn ended_on_connect_failure(notices: &[Notice]) -> bool {
+    matches!(notices.last(), Some(Notice::ConnectFailed { .. }))
+}
+
+/// `argv[0]` as the process was started, which BIND prefixes to its fatal messages.
+pub fn progname() -> String {
+    std::env::args_os().next().map(|arg| arg.to_string_lossy().into_owned()).unwrap_or_default()
 }

@@ -15,6 +15,14 @@ pub enum DnsError {
         /// Why it is not legal.
         reason: String,
     },
+    /// A name the user typed is not valid DNS syntax (BIND's `dns_name_fromtext` failures).
+    #[error("'{name}' is not in legal name syntax ({reason})")]
+    NotLegal {
+        /// The name as typed.
+        name: String,
+        /// ISC's words for the problem (`unexpected end of input`, `label too long`...).
+        reason: String,
+    },
     /// hickory-proto refused to encode the message.
     #[error("could not encode the query: {0}")]
     Encode(String),

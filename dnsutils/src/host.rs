@@ -127,12 +127,23 @@ pub struct UsageError {
     pub code: i32,
 }
 
-fn usage() -> UsageError {
-    UsageError { message: USAGE.to_string(), code: 1 }
+/// A getopt complaint (`illegal option -- Z`) followed by the usage text, exit 1.
+fn usage(complaint: String) -> UsageError {
+    let prefix = if complaint.is_empty() { String::new() } else { format!("{}: {complaint}\n", console::progname()) };
+    UsageError { message: format!("{prefix}{USAGE}"), code: 1 }
 }
 
+/// BIND's `fatal()`: the program name, the message and a blank line, exit 2.
 fn fatal(message: String) -> UsageError {
-    UsageError { message: format!("host: {message}\n"), code: 1 }
+    UsageError { message: format!("{}: {message}\n\n", console::progname()), code: 2 }
+}
+
+/// C's `atoi` as BIND uses it for -N/-R/-W/-p: leading digits, anything else ignored, 0 if none.
+fn atoi(text: &str) -> u64 {
+    text.trim_start()
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0u64, |acc, digit| acc.saturating_mul(10).saturating_add(u64::from(digit - b'0')))
 }
 
 /// Parses host's arguments (without argv[0]).
@@ -160,7 +171,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                     rest
                 } else {
                     index += 1;
-                    args.get(index).cloned().ok_or_else(usage)?
+                    args.get(index).cloned().ok_or_else(|| usage(format!("option requires an argument -- {flag}")))?
                 };
                 apply_value(&mut options, flag, &value)?;
             } else {
@@ -172,7 +183,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
     if options.version {
         return Ok(options);
     }
-    options.name = args.get(index).cloned().ok_or_else(usage)?;
+    options.name = args.get(index).cloned().ok_or_else(|| usage(String::new()))?;
     options.server = args.get(index + 1).cloned();
     Ok(options)
 }
@@ -196,13 +207,14 @@ fn apply_flag(options: &mut Options, flag: char) -> Result<(), UsageError> {
         '6' => options.family = Some(6),
         'V' => options.version = true,
         'C' | 'i' | 'n' | 's' => {}
-        _ => return Err(usage()),
+        _ => return Err(usage(format!("illegal option -- {flag}"))),
     }
     Ok(())
 }
 
 fn apply_value(options: &mut Options, flag: char, value: &str) -> Result<(), UsageError> {
-    let number = |what: &str| value.parse::<u32>().map_err(|_| fatal(format!("invalid {what}: {value}")));
+    let number = atoi(value);
+    let small = u32::try_from(number).unwrap_or(u32::MAX);
     match flag {
         't' => {
             let rtype = types::parse_type(value).ok_or_else(|| fatal(format!("invalid type: {value}")))?;
@@ -214,10 +226,11 @@ fn apply_value(options: &mut Options, flag: char, value: &str) -> Result<(), Usa
         'c' => {
             options.class = types::parse_class(value).ok_or_else(|| fatal(format!("invalid class: {value}")))?;
         }
-        'N' => options.ndots = Some(number("ndots")?),
-        'W' => options.timeout = Some(u64::from(number("timeout")?.max(1))),
-        'R' => options.retries = Some(number("retries")?),
-        'p' => options.port = u16::try_from(number("port")?).map_err(|_| fatal(format!("invalid port: {value}")))?,
+        'N' => options.ndots = Some(small),
+        'W' => options.timeout = Some(number.max(1)),
+        'R' => options.retries = Some(small),
+        // BIND stores the port in 16 bits, so 99999 wraps to 34463.
+        'p' => options.port = (number & 0xffff) as u16,
         _ => {}
     }
     Ok(())
@@ -256,6 +269,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if options.version {
         out(&format!("host {}\n", crate::BIND_VERSION));
         return 0;
+    }
+    if let Err(error) = crate::query::check_user_name(&options.name) {
+        console::err(&format!("{}: {error}\n", console::progname()));
+        return 1;
     }
     let conf = ResolvConf::load();
     let servers = match servers(&options, &conf) {
@@ -353,13 +370,17 @@ fn run_lookup(
             1
         })?;
         let result = exchange(&query, id, servers, settings);
-        console::notices(&result.notices, || {
+        let label =
+            options.server.clone().unwrap_or_else(|| servers.first().map_or(String::new(), |s| s.ip().to_string()));
+        console::notices(&result.notices, &label, shown, || {
             if options.verbose {
                 out(&trying);
             }
         });
         let Some(received) = result.reply else {
-            out(";; no servers could be reached\n");
+            if !console::ended_on_connect_failure(&result.notices) {
+                out(";; no servers could be reached\n");
+            }
             return Err(1);
         };
         let reply = match parse(received.bytes.clone(), false) {
@@ -384,12 +405,15 @@ fn run_lookup(
         }
         print_reply(lookup, qname, &reply, options, state);
         if options.verbose {
-            out(&format!(
+            let line = format!(
                 "Received {} bytes from {} in {} ms\n",
                 received.bytes.len(),
                 server_text(received.server),
                 received.elapsed.as_millis()
-            ));
+            );
+            // BIND 9.18 reports a final NXDOMAIN twice in verbose mode.
+            let times = if reply.rcode() == 3 { 2 } else { 1 };
+            out(&line.repeat(times));
         }
         return Ok(Some((qname.clone(), reply)));
     }
@@ -494,12 +518,15 @@ mod tests {
         assert_eq!(options.rtype, Some(255));
     }
 
-    /// No operand or an unknown flag is a usage error (exit 1); a bad type is fatal.
+    /// No operand or an unknown flag is a usage error (exit 1); a bad type is fatal (exit 2).
     #[test]
     fn usage_errors() {
         assert_eq!(parse_args(&args("-v")).expect_err("rejected").code, 1);
         assert_eq!(parse_args(&args("-k x")).expect_err("rejected").code, 1);
-        assert_eq!(parse_args(&args("-t bogus x")).expect_err("rejected").message, "host: invalid type: bogus\n");
+        let bad_type = parse_args(&args("-t bogus x")).expect_err("rejected");
+        assert_eq!(bad_type.code, 2);
+        assert!(bad_type.message.ends_with(": invalid type: bogus\n\n"));
+        assert!(parse_args(&args("-t")).expect_err("rejected").message.contains("option requires an argument -- t"));
     }
 
     /// Short-form phrases follow host's table, with a generic fallback.

@@ -6,6 +6,8 @@
 //! `main(args) -> exit code` for the multi-call binary.
 
 pub mod console;
+pub mod dig;
+pub mod dig_options;
 pub mod error;
 pub mod host;
 pub mod locale;

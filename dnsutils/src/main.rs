@@ -13,6 +13,7 @@ fn main() {
     }
     let rest: Vec<OsString> = args.into_iter().skip(1).collect();
     let code = match tool.as_str() {
+        "dig" => dnsutils::dig::main(rest),
         "host" => dnsutils::host::main(rest),
         "sleep" => dnsutils::sleep::main(rest),
         "wget" => dnsutils::wget::main(rest),

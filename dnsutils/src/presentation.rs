@@ -187,15 +187,18 @@ pub fn record_line(record: &Record, style: &LineStyle) -> String {
 }
 
 /// A question line: `;` owner, class and type on the class/type columns (no TTL).
+///
+/// BIND counts columns from the owner name, so the leading `;` pushes every field one character
+/// right of the grid (`;a.test.` gets four tabs, not three).
 pub fn question_line(query: &Query, style: &LineStyle) -> String {
-    let mut line = format!(";{}", name_text(&query.name));
+    let mut line = name_text(&query.name);
     if style.class {
         pad_to(&mut line, style.columns.class);
         line.push_str(&class_text(u16::from(query.query_class)));
     }
     pad_to(&mut line, style.columns.rtype);
     line.push_str(&type_text(u16::from(query.query_type)));
-    line
+    format!(";{line}")
 }
 
 /// `isc_hex_dump`-style dump used after `;; Got bad packet`: 16 bytes a line, hex then printable text.
@@ -250,6 +253,8 @@ mod tests {
         assert_eq!(question_line(&q, &DEFAULT_STYLE), ";cluster.local.\t\t\tIN\tANY");
         let q = Query::query(name("kubernetes.default.svc.cluster.local."), RecordType::A);
         assert_eq!(question_line(&q, &DEFAULT_STYLE), ";kubernetes.default.svc.cluster.local. IN A");
+        let q = Query::query(name("a.test."), RecordType::A);
+        assert_eq!(question_line(&q, &DEFAULT_STYLE), ";a.test.\t\t\t\tIN\tA");
     }
 
     /// TXT strings are quoted with `"` and `\` escaped and other bytes as `\DDD`.

@@ -73,6 +73,24 @@ pub fn parse_name(text: &str) -> Result<Name, DnsError> {
     Ok(name)
 }
 
+/// Checks a name the user typed the way `dns_name_fromtext` would, in BIND's words.
+pub fn check_user_name(text: &str) -> Result<(), DnsError> {
+    let bad = |reason: &str| Err(DnsError::NotLegal { name: text.to_string(), reason: reason.to_string() });
+    if text.is_empty() {
+        return bad("unexpected end of input");
+    }
+    if text != "." && text.split('.').any(|label| label.len() > 63) {
+        return bad("label too long");
+    }
+    if text.len() > 254 {
+        return bad("name too long");
+    }
+    if text.contains("..") || text.starts_with('.') && text != "." {
+        return bad("empty label");
+    }
+    Ok(())
+}
+
 /// Encodes the query described by `spec`.
 pub fn encode(spec: &QuerySpec) -> Result<Vec<u8>, DnsError> {
     let mut message = Message::new(spec.id, MessageType::Query, OpCode::Query);
@@ -142,6 +160,19 @@ mod tests {
             encode(&host).expect("encodes"),
             hex("0a4801000001000000000000017807636c7573746572056c6f63616c0000010001")
         );
+    }
+
+    /// Empty names, long labels and empty labels are rejected in BIND's words.
+    #[test]
+    fn checks_user_names() {
+        let reason = |text: &str| check_user_name(text).expect_err("rejected").to_string();
+        assert_eq!(reason(""), "'' is not in legal name syntax (unexpected end of input)");
+        assert_eq!(
+            reason(&"a".repeat(64)),
+            format!("'{}' is not in legal name syntax (label too long)", "a".repeat(64))
+        );
+        assert_eq!(reason("a..b"), "'a..b' is not in legal name syntax (empty label)");
+        assert!(check_user_name("web.default").is_ok());
     }
 
     /// A label over 63 bytes is rejected with the offending name.

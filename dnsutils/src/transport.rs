@@ -66,6 +66,21 @@ pub enum Notice {
     Line(String),
     /// The UDP answer was truncated and the query is being retried over TCP.
     Truncated,
+    /// A TCP connection could not be made; BIND names the server and query name in this message.
+    ConnectFailed {
+        /// The server.
+        server: SocketAddr,
+        /// `connection refused`, ...
+        reason: &'static str,
+    },
+}
+
+/// The lines BIND prints for a failed TCP connection (`label` is how the user named the server).
+pub fn connect_failed_text(server: SocketAddr, label: &str, qname: &str, reason: &str) -> String {
+    format!(
+        ";; Connection to {}({label}) for {qname} failed: {reason}.\n;; no servers could be reached\n",
+        server_text(server)
+    )
 }
 
 /// What dig prints when it falls back to TCP.
@@ -208,7 +223,18 @@ fn tcp_attempt(
     notices: &mut Vec<Notice>,
 ) -> Option<Received> {
     let started = Instant::now();
-    match tcp_round_trip(query, server, timeout) {
+    let stream = match TcpStream::connect_timeout(&server, timeout) {
+        Ok(stream) => stream,
+        Err(error) if error.kind() == ErrorKind::TimedOut => {
+            notices.push(Notice::Line(communications_error(server, error.kind())));
+            return None;
+        }
+        Err(error) => {
+            notices.push(Notice::ConnectFailed { server, reason: failure_text(error.kind()) });
+            return None;
+        }
+    };
+    match tcp_round_trip(stream, query, timeout) {
         Ok(bytes) => {
             acceptable(&bytes, id, notices, ";; ERROR")?;
             let elapsed = started.elapsed();
@@ -221,9 +247,8 @@ fn tcp_attempt(
     }
 }
 
-fn tcp_round_trip(query: &[u8], server: SocketAddr, timeout: Duration) -> std::io::Result<Vec<u8>> {
+fn tcp_round_trip(mut stream: TcpStream, query: &[u8], timeout: Duration) -> std::io::Result<Vec<u8>> {
     let deadline = Instant::now() + timeout;
-    let mut stream = TcpStream::connect_timeout(&server, timeout)?;
     let length = u16::try_from(query.len()).map_err(|_| ErrorKind::InvalidInput)?;
     let mut framed = length.to_be_bytes().to_vec();
     framed.extend_from_slice(query);

@@ -1,0 +1,394 @@
+//! `dig`: BIND 9.18's query tool, with its full default output.
+//!
+//! Per lookup: send the query (EDNS and COOKIE as dig sends them), print what happened while
+//! waiting, then the greeting (printed late, as 9.18 does), `;; Got answer:`, the header block, the
+//! OPT pseudosection, the sections and the statistics footer, each under its `+option` toggle.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use crate::console::{self, out};
+use crate::dig_options::{DigArgError, DigLookup, parse_args};
+use crate::message_text::{grouped, header_lines, section_block};
+use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle, hex_dump, rdata_text};
+use crate::query::{EdnsSpec, QuerySpec, encode, random_cookie, random_id};
+use crate::reply::{OptRecord, Reply, parse};
+use crate::resolv_conf::ResolvConf;
+use crate::search::names_to_try;
+use crate::transport::{Protocol, Received, Settings, TRUNCATED_TEXT, exchange, server_text};
+use crate::types::code;
+
+const SHORT_USAGE: &str = "Usage:  dig [@global-server] [domain] [q-type] [q-class] {q-opt}
+            {global-d-opt} host [@local-server] {local-d-opt}
+            [ host [@local-server] {local-d-opt} [...]]
+
+Use \"dig -h\" (or \"dig -h | more\") for complete list of options
+";
+
+/// dig's exit status when no server answered.
+const EXIT_NO_REPLY: i32 = 9;
+
+/// dig's exit status for usage errors.
+const EXIT_USAGE: i32 = 1;
+
+/// dig's exit status for internal errors (a name it cannot encode, an unresolvable server).
+const EXIT_INTERNAL: i32 = 10;
+
+/// Runs `dig` with `args` (argv without argv[0]); returns the exit status.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let parsed = match parse_args(&args) {
+        Ok(parsed) => parsed,
+        Err(DigArgError::InvalidOption(option)) => {
+            console::err(&format!("Invalid option: {option}\n{SHORT_USAGE}"));
+            return EXIT_USAGE;
+        }
+        Err(DigArgError::Fatal(message)) => {
+            console::err(&format!("{}: {message}\n", console::progname()));
+            return EXIT_USAGE;
+        }
+    };
+    if parsed.version {
+        console::err(&format!("DiG {}\n", crate::BIND_VERSION));
+        return 0;
+    }
+    let conf = ResolvConf::load();
+    let greeting = parsed.global.cmd.then(|| greeting(&args, &parsed.global));
+    let mut run = Run { greeting, exit: 0 };
+    for lookup in &parsed.lookups {
+        let code = run_lookup(lookup, &conf, &mut run);
+        run.exit = run.exit.max(code);
+    }
+    run.exit
+}
+
+/// State across the lookups of one run.
+struct Run {
+    /// The greeting, until it has been printed once.
+    greeting: Option<String>,
+    /// The exit status so far.
+    exit: i32,
+}
+
+impl Run {
+    /// Prints the greeting if it has not been printed yet.
+    fn greet(&mut self) {
+        if let Some(text) = self.greeting.take() {
+            out(&text);
+        }
+    }
+}
+
+/// `; <<>> DiG ... <<>> args`, the server count when `@server` was given, and the global options.
+fn greeting(args: &[String], global: &DigLookup) -> String {
+    let mut text = format!("\n; <<>> DiG {} <<>> {}\n", crate::BIND_VERSION, args.join(" "));
+    if let Some(server) = &global.server {
+        let count = server_addresses(server, global.port).len().max(1);
+        let plural = if count == 1 { "" } else { "s" };
+        text.push_str(&format!("; ({count} server{plural} found)\n"));
+    }
+    let short = if global.short { " +short" } else { "" };
+    text.push_str(&format!(";; global options:{short} +cmd\n"));
+    text
+}
+
+/// Every address a `@server` operand stands for.
+fn server_addresses(server: &str, port: u16) -> Vec<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    match server.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => (server, port).to_socket_addrs().map(Iterator::collect).unwrap_or_default(),
+    }
+}
+
+/// The servers of a lookup and the label dig prints for them in `;; SERVER: ip#port(label)`.
+fn servers(lookup: &DigLookup, conf: &ResolvConf) -> Vec<(SocketAddr, String)> {
+    let all: Vec<(SocketAddr, String)> = match &lookup.server {
+        Some(server) => server_addresses(server, lookup.port).into_iter().map(|a| (a, server.clone())).collect(),
+        None => conf.servers().into_iter().map(|ip| (SocketAddr::new(ip, lookup.port), ip.to_string())).collect(),
+    };
+    all.into_iter()
+        .filter(|(address, _)| match lookup.family {
+            Some(4) => address.is_ipv4(),
+            Some(6) => address.is_ipv6(),
+            _ => true,
+        })
+        .collect()
+}
+
+fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
+    let name = lookup.name.clone().unwrap_or_else(|| ".".to_string());
+    let rtype = lookup.rtype.unwrap_or(code::A);
+    let servers = servers(lookup, conf);
+    if servers.is_empty() {
+        console::err(&format!(
+            "{}: couldn't get address for '{}': not found\n",
+            console::progname(),
+            lookup.server.clone().unwrap_or_default()
+        ));
+        return EXIT_INTERNAL;
+    }
+    let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
+    let label = |address: SocketAddr| {
+        servers.iter().find(|(a, _)| *a == address).map_or_else(|| address.ip().to_string(), |(_, l)| l.clone())
+    };
+    let ndots = lookup.ndots.unwrap_or(conf.ndots);
+    let names = names_to_try(&name, &conf.search, ndots, lookup.search);
+    let tcp = lookup.tcp.unwrap_or(matches!(rtype, code::ANY | code::AXFR | code::IXFR));
+    let settings = Settings {
+        timeout: Duration::from_secs(lookup.time),
+        tries: lookup.tries,
+        tcp,
+        ignore_truncation: lookup.ignore,
+    };
+    for (attempt, qname) in names.iter().enumerate() {
+        let id = random_id();
+        let spec = QuerySpec {
+            id,
+            name: qname.clone(),
+            rtype,
+            class: lookup.class.unwrap_or(code::IN),
+            recurse: lookup.recurse,
+            authentic_data: lookup.adflag,
+            checking_disabled: lookup.cdflag,
+            edns: lookup.edns.map(|version| EdnsSpec {
+                udp_size: lookup.bufsize,
+                version,
+                cookie: lookup.cookie.then(random_cookie),
+            }),
+        };
+        let query = match encode(&spec) {
+            Ok(query) => query,
+            Err(error) => {
+                console::err(&format!("{}: {error}\n", console::progname()));
+                return EXIT_INTERNAL;
+            }
+        };
+        let result = exchange(&query, id, &addresses, &settings);
+        let shown = qname.strip_suffix('.').filter(|s| !s.is_empty()).unwrap_or(qname);
+        let first_label = label(addresses[0]);
+        console::notices(&result.notices, &first_label, shown, || {
+            if lookup.comments {
+                out(&format!("{TRUNCATED_TEXT}\n"));
+            }
+        });
+        let Some(received) = result.reply else {
+            if console::ended_on_connect_failure(&result.notices) {
+                return EXIT_NO_REPLY;
+            }
+            run.greet();
+            out(";; no servers could be reached\n");
+            return EXIT_NO_REPLY;
+        };
+        let reply = match parse(received.bytes.clone(), true) {
+            Ok(reply) => reply,
+            Err(bad) => {
+                out(&format!(";; Got bad packet: {bad}\n{}", hex_dump(&received.bytes)));
+                return EXIT_INTERNAL;
+            }
+        };
+        if reply.malformed {
+            out(";; Warning: Message parser reports malformed message packet.\n");
+        }
+        let last = attempt + 1 == names.len();
+        if reply.rcode() == 3 && !last && !lookup.showsearch {
+            continue;
+        }
+        print_reply(lookup, qname, &reply, &received, &label(received.server), run);
+        if reply.rcode() != 3 || last {
+            return 0;
+        }
+    }
+    0
+}
+
+/// Prints one reply under the lookup's toggles.
+fn print_reply(lookup: &DigLookup, qname: &str, reply: &Reply, received: &Received, label: &str, run: &mut Run) {
+    if lookup.short {
+        for record in grouped(reply.answers()) {
+            let mut line = rdata_text(&record.data);
+            if lookup.identify {
+                line.push_str(&format!(
+                    " from server {} in {} ms.",
+                    received.server.ip(),
+                    received.elapsed.as_millis()
+                ));
+            }
+            out(&format!("{line}\n"));
+        }
+        return;
+    }
+    if lookup.cmd {
+        run.greet();
+    }
+    let mut text = String::new();
+    if lookup.comments {
+        text.push_str(";; Got answer:\n");
+        if is_under_local(qname) {
+            text.push_str(";; WARNING: .local is reserved for Multicast DNS\n");
+            text.push_str(";; You are currently testing what happens when an mDNS query is leaked to DNS\n");
+        }
+        text.push_str(&header_lines(reply));
+        text.push('\n');
+        if reply.header.recursion_desired() && !reply.header.recursion_available() {
+            text.push_str(";; WARNING: recursion requested but not available\n");
+        }
+        if reply.extra_bytes() > 0 {
+            text.push_str(&format!(";; WARNING: Message has {} extra bytes at end\n", reply.extra_bytes()));
+        }
+        text.push('\n');
+        if let Some(opt) = &reply.opt {
+            text.push_str(&opt_pseudosection(opt));
+        }
+    }
+    let style = line_style(lookup);
+    let shown = [lookup.question, lookup.answer, lookup.authority, lookup.additional];
+    for (section, show) in shown.into_iter().enumerate() {
+        if show {
+            text.push_str(&section_text(reply, section, &style, lookup.comments));
+        }
+    }
+    if lookup.stats {
+        text.push_str(&stats(reply, received, label));
+    }
+    out(&text);
+}
+
+/// A section with or without its title and trailing blank line (`+comments` decides).
+fn section_text(reply: &Reply, section: usize, style: &LineStyle, comments: bool) -> String {
+    let block = section_block(reply, section, style);
+    if comments || block.is_empty() {
+        return block;
+    }
+    let mut lines: Vec<&str> = block.lines().skip(1).collect();
+    lines.pop();
+    lines.iter().map(|line| format!("{line}\n")).collect()
+}
+
+/// dig's record layout: `+nottl`/`+noclass` pull the later columns left.
+fn line_style(lookup: &DigLookup) -> LineStyle {
+    let columns = match (lookup.ttl, lookup.show_class) {
+        (true, true) => DEFAULT_COLUMNS,
+        (false, false) => Columns { ttl: 24, class: 24, rtype: 24, rdata: 32 },
+        _ => Columns { ttl: 24, class: 24, rtype: 32, rdata: 40 },
+    };
+    LineStyle { columns, ttl: lookup.ttl, class: lookup.show_class }
+}
+
+/// Whether a query name is under `local.`, which makes dig warn about mDNS.
+fn is_under_local(qname: &str) -> bool {
+    let lower = qname.to_ascii_lowercase();
+    lower == "local." || lower.ends_with(".local.")
+}
+
+/// The `;; OPT PSEUDOSECTION:` block.
+fn opt_pseudosection(opt: &OptRecord) -> String {
+    let mut flags = String::new();
+    if opt.flags & 0x8000 != 0 {
+        flags.push_str(" do");
+    }
+    let mut text = format!(";; OPT PSEUDOSECTION:\n; EDNS: version: {}, flags:{flags}", opt.version);
+    let mbz = opt.flags & 0x7fff;
+    if mbz != 0 {
+        text.push_str(&format!("; MBZ: 0x{mbz:04x}"));
+    }
+    text.push_str(&format!("; udp: {}\n", opt.udp_size));
+    for (option, value) in &opt.options {
+        text.push_str(&edns_option_line(*option, value));
+    }
+    text
+}
+
+/// One EDNS option line as dig 9.18 prints it.
+fn edns_option_line(option: u16, value: &[u8]) -> String {
+    let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
+    let printable: String =
+        value.iter().map(|&b| if (0x20..0x7f).contains(&b) { char::from(b) } else { '.' }).collect();
+    match option {
+        3 => format!("; NSID: {} (\"{printable}\")\n", spaced_hex(value)),
+        10 => {
+            let verdict = if value.len() == 8 { " (echoed)" } else { " (good)" };
+            format!("; COOKIE: {hex}{verdict}\n")
+        }
+        _ => format!("; OPT={option}: {} (\"{printable}\")\n", spaced_hex(value)),
+    }
+}
+
+/// Hex bytes separated by spaces, as dig prints generic EDNS options.
+fn spaced_hex(value: &[u8]) -> String {
+    value.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// The statistics footer and its trailing blank line.
+fn stats(reply: &Reply, received: &Received, label: &str) -> String {
+    let protocol = match received.protocol {
+        Protocol::Udp => "UDP",
+        Protocol::Tcp => "TCP",
+    };
+    format!(
+        ";; Query time: {} msec\n;; SERVER: {}({label}) ({protocol})\n;; WHEN: {}\n;; MSG SIZE  rcvd: {}\n\n",
+        received.elapsed.as_millis(),
+        server_text(received.server),
+        when(SystemTime::now()),
+        reply.bytes.len()
+    )
+}
+
+/// `%a %b %d %H:%M:%S %Z %Y` in UTC (the time zone of the lab's containers).
+fn when(now: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let seconds = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = seconds / 86_400;
+    let (year, month, day) = civil_from_days(days as i64);
+    let rest = seconds % 86_400;
+    format!(
+        "{} {} {day:02} {:02}:{:02}:{:02} UTC {year}",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Dates print like dig's strftime format.
+    #[test]
+    fn when_matches_strftime() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_689_520);
+        assert_eq!(when(at), "Thu Nov 26 10:38:40 UTC 2026");
+    }
+
+    /// The OPT line for dig's usual reply from knotd (captured).
+    #[test]
+    fn opt_line() {
+        let opt = OptRecord { udp_size: 1232, rcode_high: 0, version: 0, flags: 0, options: Vec::new() };
+        assert_eq!(opt_pseudosection(&opt), ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n");
+    }
+
+    /// Names under .local trigger the mDNS warning; others do not.
+    #[test]
+    fn local_warning_scope() {
+        assert!(is_under_local("web.default.svc.cluster.local."));
+        assert!(!is_under_local("example.com."));
+    }
+}
