@@ -372,7 +372,7 @@ fn run_lookup(
         let result = exchange(&query, id, servers, settings);
         let label =
             options.server.clone().unwrap_or_else(|| servers.first().map_or(String::new(), |s| s.ip().to_string()));
-        console::notices(&result.notices, &label, shown, || {
+        console::notices(&result.notices, &label, &lookup.textname, || {
             if options.verbose {
                 out(&trying);
             }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod host;
 pub mod locale;
 pub mod message_text;
+pub mod nslookup;
 pub mod presentation;
 pub mod query;
 pub mod reply;

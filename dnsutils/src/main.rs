@@ -15,6 +15,7 @@ fn main() {
     let code = match tool.as_str() {
         "dig" => dnsutils::dig::main(rest),
         "host" => dnsutils::host::main(rest),
+        "nslookup" => dnsutils::nslookup::main(rest),
         "sleep" => dnsutils::sleep::main(rest),
         "wget" => dnsutils::wget::main(rest),
         _ => 64,

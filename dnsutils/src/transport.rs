@@ -204,14 +204,15 @@ fn acceptable(bytes: &[u8], id: u16, notices: &mut Vec<Notice>, mismatch: &str) 
         notices.push(Notice::Line(";; Warning: short (< header size) message received".to_string()));
         return None;
     };
-    if header.id != id {
+    let foreign = header.id != id;
+    if foreign {
         notices.push(Notice::Line(format!("{mismatch}: ID mismatch: expected ID {id}, got {}", header.id)));
-        return None;
     }
+    // BIND checks QR before it drops a packet with a foreign ID, so both warnings can appear.
     if !header.is_response() {
         notices.push(Notice::Line(";; Warning: query response not set".to_string()));
     }
-    Some(header)
+    if foreign { None } else { Some(header) }
 }
 
 /// One TCP try: connect, send the length-prefixed query, read one length-prefixed reply.
@@ -295,6 +296,7 @@ mod tests {
         let expected = [
             ";; Warning: short (< header size) message received",
             ";; Warning: ID mismatch: expected ID 7, got 8",
+            ";; Warning: query response not set",
             ";; Warning: query response not set",
         ];
         assert_eq!(notices, expected.map(|text| Notice::Line(text.to_string())));
