@@ -1,0 +1,157 @@
+//! A tiny DNS server for the tool tests: one behaviour per instance, on 127.0.0.1 and a free port.
+//!
+//! It answers over UDP and TCP on the same port until dropped. Replies are written byte by byte so
+//! a test controls exactly what the tool receives (bad packets, foreign IDs, truncation).
+
+// Each test binary includes this module and uses only some behaviours.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// What the server does with each query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Answer with one A record 10.0.0.1 (authoritative, no RA).
+    Answer,
+    /// Never answer.
+    Silent,
+    /// A header promising a question, followed by an unterminated name.
+    Garbage,
+    /// First a reply with a foreign ID, then the right one.
+    WrongIdFirst,
+    /// Over UDP a truncated empty reply; over TCP three A records.
+    Truncate,
+    /// NXDOMAIN with no records.
+    NxDomain,
+}
+
+/// A running fake server; stops when dropped.
+pub struct FakeServer {
+    /// Where it listens (UDP and TCP).
+    pub address: SocketAddr,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// Starts a server with `behaviour` on 127.0.0.1 and a free port.
+    pub fn start(behaviour: Behaviour) -> Self {
+        let (udp, tcp) = bind_pair();
+        let address = udp.local_addr().expect("udp address");
+        let stop = Arc::new(AtomicBool::new(false));
+        udp.set_read_timeout(Some(Duration::from_millis(50))).expect("udp timeout");
+        tcp.set_nonblocking(true).expect("tcp nonblocking");
+        let udp_stop = Arc::clone(&stop);
+        let tcp_stop = Arc::clone(&stop);
+        let threads = vec![
+            std::thread::spawn(move || serve_udp(&udp, behaviour, &udp_stop)),
+            std::thread::spawn(move || serve_tcp(&tcp, behaviour, &tcp_stop)),
+        ];
+        Self { address, stop, threads }
+    }
+
+    /// The port as a string, for `-p`/`-port=`.
+    pub fn port(&self) -> String {
+        self.address.port().to_string()
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A UDP socket and a TCP listener on the same free port (a few tries in case TCP's is taken).
+fn bind_pair() -> (UdpSocket, TcpListener) {
+    for _ in 0..20 {
+        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
+        if let Ok(tcp) = TcpListener::bind(udp.local_addr().expect("udp address")) {
+            return (udp, tcp);
+        }
+    }
+    panic!("no free port for both UDP and TCP on 127.0.0.1");
+}
+
+fn serve_udp(socket: &UdpSocket, behaviour: Behaviour, stop: &AtomicBool) {
+    let mut buffer = [0u8; 4096];
+    while !stop.load(Ordering::SeqCst) {
+        let Ok((length, peer)) = socket.recv_from(&mut buffer) else { continue };
+        let query = &buffer[..length];
+        let replies: Vec<Vec<u8>> = match behaviour {
+            Behaviour::Answer => vec![reply(query, 0x8500, 0, 1)],
+            Behaviour::Silent => Vec::new(),
+            Behaviour::Garbage => vec![[&query[..2], b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x05hello"].concat()],
+            Behaviour::WrongIdFirst => {
+                let mut foreign = reply(query, 0x8500, 0, 1);
+                foreign[0] ^= 0xff;
+                vec![foreign, reply(query, 0x8500, 0, 1)]
+            }
+            Behaviour::Truncate => vec![reply(query, 0x8700, 0, 0)],
+            Behaviour::NxDomain => vec![reply(query, 0x8500, 3, 0)],
+        };
+        for bytes in replies {
+            let _ = socket.send_to(&bytes, peer);
+        }
+    }
+}
+
+fn serve_tcp(listener: &TcpListener, behaviour: Behaviour, stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        let Ok((mut stream, _)) = listener.accept() else {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        };
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let mut prefix = [0u8; 2];
+        if stream.read_exact(&mut prefix).is_err() {
+            continue;
+        }
+        let mut query = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+        if stream.read_exact(&mut query).is_err() || behaviour == Behaviour::Silent {
+            continue;
+        }
+        let bytes = reply(&query, 0x8500, 0, if behaviour == Behaviour::Truncate { 3 } else { 1 });
+        let length = u16::try_from(bytes.len()).expect("small reply");
+        let _ = stream.write_all(&[&length.to_be_bytes()[..], &bytes].concat());
+    }
+}
+
+/// A reply to `query` with `flags` (RD copied from the query), `rcode` and `answers` A records.
+fn reply(query: &[u8], flags: u16, rcode: u16, answers: u8) -> Vec<u8> {
+    let question_end = question_end(query);
+    let flags = flags | u16::from(query[2] & 1) << 8 | rcode;
+    let mut out = query[..2].to_vec();
+    out.extend_from_slice(&flags.to_be_bytes());
+    out.extend_from_slice(&[0, 1, 0, answers, 0, 0, 0, 0]);
+    out.extend_from_slice(&query[12..question_end]);
+    for n in 0..answers {
+        out.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 0, 0, n + 1]);
+    }
+    out
+}
+
+/// The offset just past the (single, uncompressed) question of a query.
+fn question_end(query: &[u8]) -> usize {
+    let mut at = 12;
+    while at < query.len() && query[at] != 0 {
+        at += usize::from(query[at]) + 1;
+    }
+    at + 5
+}
+
+/// Runs our binary as `tool` (through argv[0]-style dispatch) and returns stdout and the exit code.
+pub fn run_tool(tool: &str, args: &[&str]) -> (String, i32) {
+    let output =
+        std::process::Command::new(env!("CARGO_BIN_EXE_dnsutils")).arg(tool).args(args).output().expect("run dnsutils");
+    (String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code().unwrap_or(-1))
+}
