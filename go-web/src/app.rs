@@ -68,7 +68,7 @@ impl Handler for App {
         if self.inner.access_log {
             info!(
                 method = %request.method(),
-                path = request.uri().path(),
+                path = %request.uri().path(),
                 status,
                 micros = start.elapsed().as_micros() as u64,
                 "request"

@@ -146,3 +146,18 @@ fn admin_port_serves_metrics_and_probes() {
     assert_eq!(get(web.admin, "/readyz").status, 200);
     assert_eq!(get(web.app, "/metrics").body, "Hello", "metrics must stay off the lab's port");
 }
+
+/// ACCESS_LOG=true logs one line per request with method, path and status.
+#[test]
+fn access_log_records_each_request() {
+    let web = GoWeb::start(&[("ACCESS_LOG", "true")]);
+    get(web.app, "/host");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !web.output().contains("path=/host") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = web.output();
+    let line =
+        output.lines().find(|l| l.contains("path=/host")).unwrap_or_else(|| panic!("no access log line:\n{output}"));
+    assert!(line.contains("method=GET") && line.contains("status=200"), "{line}");
+}
