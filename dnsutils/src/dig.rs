@@ -48,14 +48,22 @@ pub fn main(args: Vec<OsString>) -> i32 {
             console::err(&format!("{}: {message}\n", console::progname()));
             return EXIT_USAGE;
         }
+        Err(DigArgError::BadNumber { what, value, reason, code }) => {
+            out(&format!("invalid {what} '{value}': {reason}\n"));
+            console::err(&format!("{}: Couldn't parse {what}\n", console::progname()));
+            return code;
+        }
     };
+    for warning in &parsed.warnings {
+        console::err(&format!("{warning}\n"));
+    }
     if parsed.version {
         console::err(&format!("DiG {}\n", crate::BIND_VERSION));
         return 0;
     }
     let conf = ResolvConf::load();
     let greeting = parsed.global.cmd.then(|| greeting(&args, &parsed.global));
-    let mut run = Run { greeting, exit: 0 };
+    let mut run = Run { greeting, print_cmd: parsed.print_cmd, exit: 0 };
     for lookup in &parsed.lookups {
         let code = run_lookup(lookup, &conf, &mut run);
         run.exit = run.exit.max(code);
@@ -67,6 +75,8 @@ pub fn main(args: Vec<OsString>) -> i32 {
 struct Run {
     /// The greeting, until it has been printed once.
     greeting: Option<String>,
+    /// Whether answers print the greeting (dig's global `printcmd`).
+    print_cmd: bool,
     /// The exit status so far.
     exit: i32,
 }
@@ -119,6 +129,11 @@ fn servers(lookup: &DigLookup, conf: &ResolvConf) -> Vec<(SocketAddr, String)> {
 
 fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
     let name = lookup.name.clone().unwrap_or_else(|| ".".to_string());
+    if let Err(error) = crate::query::check_user_name(&name) {
+        let error = error.to_string().replace("is not in legal name syntax", "is not a legal name");
+        console::err(&format!("{}: {error}\n", console::progname()));
+        return EXIT_INTERNAL;
+    }
     let rtype = lookup.rtype.unwrap_or(code::A);
     let servers = servers(lookup, conf);
     if servers.is_empty() {
@@ -218,7 +233,7 @@ fn print_reply(lookup: &DigLookup, qname: &str, reply: &Reply, received: &Receiv
         }
         return;
     }
-    if lookup.cmd {
+    if run.print_cmd {
         run.greet();
     }
     let mut text = String::new();

@@ -118,6 +118,11 @@ pub struct DigArgs {
     pub lookups: Vec<DigLookup>,
     /// `-v`: print the version and stop.
     pub version: bool,
+    /// Warnings for stderr (`;; Warning, ignoring invalid type X`).
+    pub warnings: Vec<String>,
+    /// dig's global `printcmd` after the whole line: the last `+[no]cmd`/`+[no]all`/`+short` wins,
+    /// wherever it stands. A successful lookup prints the greeting only while this is on.
+    pub print_cmd: bool,
 }
 
 /// A rejected command line: the offending text for `Invalid option: X` or another message.
@@ -125,8 +130,20 @@ pub struct DigArgs {
 pub enum DigArgError {
     /// `Invalid option: +bogus` followed by the short usage, exit 1.
     InvalidOption(String),
-    /// A fatal message (`invalid type: X`), exit 1.
+    /// A fatal message (`'X' is not a legal name`), exit 1.
     Fatal(String),
+    /// A numeric value dig could not parse: `invalid timeout 'x': not a valid number` on stdout,
+    /// `dig: Couldn't parse timeout` on stderr.
+    BadNumber {
+        /// What the value is (`timeout`, `port number`...).
+        what: &'static str,
+        /// The value as typed.
+        value: String,
+        /// `not a valid number` or `out of range`.
+        reason: &'static str,
+        /// Exit status (10, or 1 for the port).
+        code: i32,
+    },
 }
 
 /// Boolean `+options` and the fields they set; the first entries win ambiguous prefixes.
@@ -200,6 +217,18 @@ fn full_option(name: &str) -> Option<&'static str> {
     if name.len() >= 2 { Some(first) } else { None }
 }
 
+/// Parses a decimal option value the way BIND's `parse_uint` does, naming it in the error.
+fn parse_number(value: &str, what: &'static str, max: u64, code: i32) -> Result<u64, DigArgError> {
+    let bad = |reason| DigArgError::BadNumber { what, value: value.to_string(), reason, code };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("not a valid number"));
+    }
+    match value.parse::<u64>() {
+        Ok(number) if number <= max => Ok(number),
+        _ => Err(bad("out of range")),
+    }
+}
+
 /// Applies one `+option` to `lookup`.
 fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
     let invalid = || DigArgError::InvalidOption(format!("+{option}"));
@@ -212,7 +241,7 @@ fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
         None => (rest, None),
     };
     let on = !negated;
-    let number = || -> Result<u64, DigArgError> { value.and_then(|v| v.parse::<u64>().ok()).ok_or_else(invalid) };
+    let number = |what: &'static str, max: u64| parse_number(value.unwrap_or(""), what, max, 10);
     match full_option(name).ok_or_else(invalid)? {
         "all" => {
             for field in [
@@ -236,7 +265,9 @@ fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
         "cmd" => lookup.cmd = on,
         "comments" => lookup.comments = on,
         "cookie" => lookup.cookie = on,
-        "edns" => lookup.edns = if on { Some(value.map_or(Ok(0), |_| number().map(|n| n as u8))?) } else { None },
+        "edns" => {
+            lookup.edns = if on { Some(value.map_or(Ok(0), |_| number("edns", 255).map(|n| n as u8))?) } else { None }
+        }
         "identify" => lookup.identify = on,
         "ignore" => lookup.ignore = on,
         "question" => lookup.question = on,
@@ -265,11 +296,11 @@ fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
         "stats" => lookup.stats = on,
         "tcp" | "vc" => lookup.tcp = Some(on),
         "ttlid" => lookup.ttl = on,
-        "bufsize" => lookup.bufsize = number()?.min(65535) as u16,
-        "time" | "timeout" => lookup.time = number()?.max(1),
-        "tries" => lookup.tries = number()?.max(1) as u32,
-        "retry" => lookup.tries = (number()? as u32).saturating_add(1),
-        "ndots" => lookup.ndots = Some(number()? as u32),
+        "bufsize" => lookup.bufsize = number("buffer size", 65535)? as u16,
+        "time" | "timeout" => lookup.time = number("timeout", u64::from(u32::MAX))?.max(1),
+        "tries" => lookup.tries = number("tries", 255)?.max(1) as u32,
+        "retry" => lookup.tries = (number("retries", 255)? as u32).saturating_add(1),
+        "ndots" => lookup.ndots = Some(number("ndots", 255)? as u32),
         _ => {}
     }
     Ok(())
@@ -280,6 +311,8 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
     let mut global = DigLookup::default();
     let mut lookups: Vec<DigLookup> = Vec::new();
     let mut version = false;
+    let mut warnings = Vec::new();
+    let mut print_cmd = true;
     let mut index = 0;
     while index < args.len() {
         let arg = args[index].as_str();
@@ -288,6 +321,10 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
             current.server = Some(server.to_string());
         } else if let Some(option) = arg.strip_prefix('+') {
             apply_plus(current, option)?;
+            let name = option.strip_prefix("no").unwrap_or(option).split('=').next().unwrap_or("");
+            if matches!(full_option(name), Some("cmd" | "all" | "short")) {
+                print_cmd = current.cmd;
+            }
         } else if arg.starts_with('-') && arg.len() > 1 {
             let flag = &arg[1..2];
             let glued = &arg[2..];
@@ -299,16 +336,20 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
                 args.get(index).cloned().ok_or_else(|| DigArgError::InvalidOption(arg.to_string()))
             };
             match flag {
-                "p" => current.port = (value()?.parse::<u64>().unwrap_or(0) & 0xffff) as u16,
+                "p" => current.port = parse_number(&value()?, "port number", 65535, 1)? as u16,
                 "t" => {
                     let text = value()?;
-                    current.rtype = Some(parse_type(&text)?);
+                    match types::parse_type(&text) {
+                        Some(rtype) => current.rtype = Some(rtype),
+                        None => warnings.push(format!(";; Warning, ignoring invalid type {text}")),
+                    }
                 }
                 "c" => {
                     let text = value()?;
-                    current.class = Some(
-                        types::parse_class(&text).ok_or_else(|| DigArgError::Fatal(format!("invalid class {text}")))?,
-                    );
+                    match types::parse_class(&text) {
+                        Some(class) => current.class = Some(class),
+                        None => warnings.push(format!(";; Warning, ignoring invalid class {text}")),
+                    }
                 }
                 "q" => {
                     let name = value()?;
@@ -316,9 +357,7 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
                 }
                 "x" => {
                     let text = value()?;
-                    let address = as_address(&text)
-                        .ok_or_else(|| DigArgError::Fatal(format!("'{text}' is not a legal IPv4 or IPv6 address")))?;
-                    let mut lookup = DigLookup { name: Some(reverse_name(address)), ..global.clone() };
+                    let mut lookup = DigLookup { name: Some(reverse_of(&text)), ..global.clone() };
                     lookup.rtype = lookup.rtype.or(Some(code::PTR));
                     lookups.push(lookup);
                 }
@@ -330,7 +369,7 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
                         value()?;
                     }
                 }
-                _ => return Err(DigArgError::InvalidOption(arg.trim_start_matches('-').to_string())),
+                _ => return Err(DigArgError::InvalidOption(arg.to_string())),
             }
         } else if current.rtype.is_none() && types::parse_type(arg).is_some() && !looks_like_name_only(arg) {
             current.rtype = types::parse_type(arg);
@@ -349,7 +388,11 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
         lookup.rtype = lookup.rtype.or(Some(code::NS));
         lookups.push(lookup);
     }
-    Ok(DigArgs { global, lookups, version })
+    // `+short` is a global switch in dig, wherever it appears.
+    if global.short || lookups.iter().any(|lookup| lookup.short) {
+        lookups.iter_mut().for_each(|lookup| lookup.short = true);
+    }
+    Ok(DigArgs { global, lookups, version, warnings, print_cmd })
 }
 
 /// Types dig refuses as positional words because they are zone-transfer requests written `ixfr=N`.
@@ -357,8 +400,16 @@ fn looks_like_name_only(arg: &str) -> bool {
     arg.contains('.')
 }
 
-fn parse_type(text: &str) -> Result<u16, DigArgError> {
-    types::parse_type(text).ok_or_else(|| DigArgError::Fatal(format!("invalid type {text}")))
+/// `-x` text to a reverse name: addresses properly, anything else label-reversed under in-addr.arpa
+/// (BIND turns `-x 1.2.3` into `3.2.1.in-addr.arpa.`).
+fn reverse_of(text: &str) -> String {
+    match as_address(text) {
+        Some(address) => reverse_name(address),
+        None => {
+            let labels: Vec<&str> = text.trim_end_matches('.').split('.').rev().collect();
+            format!("{}.in-addr.arpa.", labels.join("."))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -407,6 +458,45 @@ mod tests {
         let lookup = &args.lookups[0];
         assert!(lookup.short && !lookup.cmd && lookup.answer);
         assert_eq!((lookup.time, lookup.tries), (2, 1));
+    }
+
+    /// Bad numbers name the option and the reason; the port is exit 1, others 10.
+    #[test]
+    fn bad_numbers() {
+        let error = parse_args(&["+time=x".to_string()]).expect_err("rejected");
+        let expected =
+            DigArgError::BadNumber { what: "timeout", value: "x".into(), reason: "not a valid number", code: 10 };
+        assert_eq!(error, expected);
+        let error = parse_args(&["+bufsize=99999".to_string()]).expect_err("rejected");
+        assert!(matches!(error, DigArgError::BadNumber { reason: "out of range", .. }));
+    }
+
+    /// An invalid `-t` is a warning, and the type stays unset.
+    #[test]
+    fn invalid_type_is_ignored() {
+        let args = parse("-t bogus x");
+        assert_eq!(args.warnings, [";; Warning, ignoring invalid type bogus"]);
+        assert_eq!(args.lookups[0].rtype, None);
+    }
+
+    /// `-x` of something that is not an address reverses its labels.
+    #[test]
+    fn reverse_of_partial_address() {
+        assert_eq!(reverse_of("1.2.3"), "3.2.1.in-addr.arpa.");
+    }
+
+    /// The last `+cmd`-like option decides whether answers show the greeting.
+    #[test]
+    fn print_cmd_is_last_setting() {
+        assert!(!parse("a b +noall +answer").print_cmd);
+        assert!(parse("a +noall b +cmd").print_cmd);
+    }
+
+    /// `+short` anywhere applies to every lookup.
+    #[test]
+    fn short_is_global() {
+        let args = parse("a b +short");
+        assert!(args.lookups.iter().all(|lookup| lookup.short));
     }
 
     /// Unknown `+options` are rejected with their text.

@@ -9,6 +9,7 @@ pub mod console;
 pub mod dig;
 pub mod dig_options;
 pub mod error;
+pub mod extra_rdata;
 pub mod host;
 pub mod locale;
 pub mod message_text;

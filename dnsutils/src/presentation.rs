@@ -146,10 +146,15 @@ pub fn rdata_text(data: &RData) -> String {
             format!("{} {}", quoted_string(&hinfo.cpu), quoted_string(&hinfo.os))
         }
         RData::CAA(caa) => format!("{} {} {}", caa.flags(), caa.tag, quoted_string(&caa.value)),
-        RData::Unknown { rdata, .. } => generic_rdata(&rdata.anything),
+        RData::Unknown { code, rdata } => uncommon_rdata(u16::from(*code), &rdata.anything),
         RData::NULL(null) => generic_rdata(&null.anything),
-        other => generic_rdata(&raw_rdata(other)),
+        other => uncommon_rdata(u16::from(other.record_type()), &raw_rdata(other)),
     }
+}
+
+/// Types without a hickory text form matching BIND's: BIND's text when known, else RFC 3597.
+fn uncommon_rdata(rtype: u16, bytes: &[u8]) -> String {
+    crate::extra_rdata::text(rtype, bytes).unwrap_or_else(|| generic_rdata(bytes))
 }
 
 /// The wire bytes of rdata this module has no text form for, so it can still be shown generically.
