@@ -161,3 +161,32 @@ fn access_log_records_each_request() {
         output.lines().find(|l| l.contains("path=/host")).unwrap_or_else(|| panic!("no access log line:\n{output}"));
     assert!(line.contains("method=GET") && line.contains("status=200"), "{line}");
 }
+
+/// With MAX_CONNECTIONS reached, a further connection is not served until one of the others closes.
+#[test]
+fn connection_cap_holds_extra_connections_back() {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let web = GoWeb::start(&[("MAX_CONNECTIONS", "2")]);
+    let open = |path: &str| {
+        let mut s = std::net::TcpStream::connect(web.app).expect("connect");
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes()).expect("send");
+        s
+    };
+    let read_some = |s: &mut std::net::TcpStream, wait: Duration| -> String {
+        s.set_read_timeout(Some(wait)).expect("timeout");
+        let mut buf = [0u8; 512];
+        match s.read(&mut buf) {
+            Ok(n) => String::from_utf8_lossy(&buf[..n]).into_owned(),
+            Err(_) => String::new(),
+        }
+    };
+    let mut first = open("/healthz");
+    let mut second = open("/healthz");
+    assert!(read_some(&mut first, Duration::from_secs(5)).ends_with("Healthy"));
+    assert!(read_some(&mut second, Duration::from_secs(5)).ends_with("Healthy"));
+    let mut third = open("/host");
+    assert_eq!(read_some(&mut third, Duration::from_millis(300)), "", "third connection served over the cap");
+    drop(first);
+    assert!(read_some(&mut third, Duration::from_secs(5)).ends_with("POD IP:"), "third connection never served");
+}
