@@ -7,7 +7,8 @@
 
 mod support;
 
-use support::lab::{Lab, Row, assert_no_failures, quirky, row};
+use support::lab::{Lab, Row, assert_no_failures, compare, quirky, row};
+use support::tools::Impl;
 
 /// `host` as the lab uses it: search walk from resolv.conf, reverse lookups, every record type and option.
 const HOST: &[Row] = &[
@@ -52,6 +53,7 @@ const HOST: &[Row] = &[
     row("host", "-p {port} 10.244.1.4 127.0.0.1"),
     row("host", "-v -p {port} -t TXT dns-version.cluster.local 127.0.0.1"),
     row("host", "-6 -p {port} postgres.default.svc.cluster.local ::1"),
+    row("host", "-4 -p {port} postgres.default.svc.cluster.local 127.0.0.1"),
     row("host", "-p {port} big-headless.default.svc.cluster.local 127.0.0.1"),
     row("host", "-v -t A -p {port} big-headless.default.svc.cluster.local 127.0.0.1"),
     quirky("host", "postgres.default"),
@@ -74,6 +76,7 @@ const DIG: &[Row] = &[
     row("dig", "@127.0.0.1 -p {port} +noall +answer headless-service.default.svc.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} MX mail.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} NS cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} -c IN -t A postgres.default.svc.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} SOA cluster.local"),
     row("dig", "@127.0.0.1 -p {port} CAA caa.cluster.local"),
     row("dig", "@127.0.0.1 -p {port} TYPE65280 unknown.cluster.local"),
@@ -107,6 +110,10 @@ const NSLOOKUP: &[Row] = &[
     row("nslookup", "-type=SRV _postgres._tcp.postgres"),
     row("nslookup", "-type=TXT dns-version.cluster.local"),
     row("nslookup", "-type=MX mail.cluster.local"),
+    row("nslookup", "-type=SOA cluster.local"),
+    row("nslookup", "-type=NS cluster.local"),
+    row("nslookup", "-type=CNAME external-service"),
+    row("nslookup", "-type=PTR 4.1.244.10.in-addr.arpa"),
     row("nslookup", "-type=AAAA postgres"),
     row("nslookup", "nosuch.cluster.local"),
     row("nslookup", "-port={port} postgres.default.svc.cluster.local 127.0.0.1"),
@@ -175,4 +182,16 @@ fn bind_output_is_stable_after_masking() {
     let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES].concat();
     assert!(rows.len() >= 50, "the issue asks for at least 50 command lines, have {}", rows.len());
     assert_no_failures("BIND stability", rows.len(), &lab.failures(&rows, Lab::check_bind_stable));
+}
+
+/// Harness self-check: a real difference (two different names) is reported with both lines and the command.
+#[test]
+fn harness_reports_differences() {
+    let lab = Lab::start();
+    let (a, b) = (row("host", "postgres"), row("host", "clusterip-service"));
+    let (x, y) = (lab.run(&a, Impl::Bind), lab.run(&b, Impl::Bind));
+    let report = compare("host postgres", "BIND", &x, "other", &y).err().unwrap_or_default();
+    assert!(report.contains("`host postgres` differs"), "{report}");
+    assert!(report.contains("  - postgres.default.svc.cluster.local has address 10.105.214.153"), "{report}");
+    assert!(report.contains("  + clusterip-service.default.svc.cluster.local has address 10.98.252.195"), "{report}");
 }

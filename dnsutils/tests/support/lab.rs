@@ -137,7 +137,7 @@ impl Lab {
 }
 
 /// Describes how `b` differs from `a` (masked stdout, masked stderr, exit code), or `Ok` if it does not.
-fn compare(command: &str, a_name: &str, a: &Outcome, b_name: &str, b: &Outcome) -> Result<(), String> {
+pub fn compare(command: &str, a_name: &str, a: &Outcome, b_name: &str, b: &Outcome) -> Result<(), String> {
     let mut problems = Vec::new();
     for (stream, x, y) in [("stdout", &a.stdout, &b.stdout), ("stderr", &a.stderr, &b.stderr)] {
         let (x, y) = (mask::mask(x), mask::mask(y));

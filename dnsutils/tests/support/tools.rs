@@ -2,10 +2,10 @@
 //!
 //! BIND only reads `/etc/resolv.conf`, so each run gets a private mount namespace (`unshare --mount`, which
 //! makes mounts private) where the test's file is bind-mounted over that path; the machine's own file is
-//! never touched. Our binary runs through a symlink named like the tool, so it dispatches as `host`, `dig`, ...
+//! never touched. Both run through a symlink named like the tool, found on PATH, so argv[0] is the bare tool name.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,9 +31,10 @@ pub struct Outcome {
     pub timed_out: bool,
 }
 
-/// Runs tools; owns the directory of symlinks to our binary.
+/// Runs tools; owns one directory of tool-named symlinks per implementation.
 pub struct Runner {
-    links: tempfile::TempDir,
+    bind_links: tempfile::TempDir,
+    our_links: tempfile::TempDir,
 }
 
 /// Longest any single row may run; BIND's slowest rows (timeouts) stay well under it.
@@ -66,19 +67,23 @@ impl Runner {
                 bind_package(tool)
             );
         }
-        let links = tempfile::tempdir().expect("create the tool symlink directory");
+        let bind_links = tempfile::tempdir().expect("create the BIND symlink directory");
+        let our_links = tempfile::tempdir().expect("create our symlink directory");
         for tool in ["host", "dig", "nslookup", "wget", "sleep"] {
-            std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_dnsutils"), links.path().join(tool))
+            std::os::unix::fs::symlink(Path::new("/usr/bin").join(tool), bind_links.path().join(tool))
+                .expect("symlink a BIND tool");
+            std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_dnsutils"), our_links.path().join(tool))
                 .expect("symlink our binary under a tool name");
         }
-        Runner { links }
+        Runner { bind_links, our_links }
     }
 
-    /// The program that runs `tool` for `which`.
-    pub fn program(&self, which: Impl, tool: &str) -> PathBuf {
+    /// The directory whose `tool` symlink runs `which`; it goes first on PATH so that both
+    /// implementations see the bare tool name in argv[0], as in a pod (BIND prints argv[0] in errors).
+    pub fn links(&self, which: Impl) -> &Path {
         match which {
-            Impl::Bind => Path::new("/usr/bin").join(tool),
-            Impl::Ours => self.links.path().join(tool),
+            Impl::Bind => self.bind_links.path(),
+            Impl::Ours => self.our_links.path(),
         }
     }
 
@@ -90,8 +95,9 @@ impl Runner {
             .arg("-c")
             .arg("mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"")
             .arg(resolv_conf)
-            .arg(self.program(which, tool))
+            .arg(tool)
             .args(args)
+            .env("PATH", format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", self.links(which).display()))
             .env("LC_ALL", "C")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
