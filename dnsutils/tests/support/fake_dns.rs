@@ -44,10 +44,10 @@ pub struct FakeServer {
 }
 
 impl FakeServer {
-    /// Binds 127.0.0.1 on a free port and starts answering with `behaviour`.
+    /// Binds 127.0.0.1 on a free port below the ephemeral range and starts answering with `behaviour`.
     pub fn start(behaviour: Behaviour) -> FakeServer {
         let ip = Ipv4Addr::LOCALHOST;
-        let port = super::loopback::free_port(ip);
+        let port = super::loopback::free_fixed_port(ip);
         let addr = SocketAddr::from((ip, port));
         let stop = Arc::new(AtomicBool::new(false));
         let udp = UdpSocket::bind(addr).expect("bind the fake server's UDP port");

@@ -23,6 +23,25 @@ pub fn free_port(ip: Ipv4Addr) -> u16 {
     panic!("no port free for both UDP and TCP on {ip} after 100 tries");
 }
 
+/// Returns a port free for UDP and TCP on `ip` that lies below the kernel's ephemeral range, so no client
+/// socket is ever given it as a source port. A server with no TCP listener relies on this: a TCP connect to an
+/// ephemeral-range port with no listener can, rarely, connect to itself (simultaneous open) and read back
+/// its own query instead of being refused.
+pub fn free_fixed_port(ip: Ipv4Addr) -> u16 {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let low: u16 = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
+    let span = u32::from(low.saturating_sub(10_000)).max(1);
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    for _ in 0..200 {
+        let n = seed.wrapping_add(NEXT.fetch_add(7919, Ordering::Relaxed)) % span;
+        let port = 10_000 + u16::try_from(n).unwrap_or(0);
+        if UdpSocket::bind((ip, port)).is_ok() && TcpListener::bind((ip, port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no port below the ephemeral range ({low}) free for both UDP and TCP on {ip} after 200 tries");
+}
+
 /// Returns an address in 127.0.0.0/8 (never 127.0.0.1) whose port 53 is free for UDP and TCP.
 pub fn claim_port53_address() -> Ipv4Addr {
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
