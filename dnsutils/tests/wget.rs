@@ -173,20 +173,17 @@ fn spider_checks_existence() {
     assert_eq!(same_as_gnu("-q --spider {url}/missing", server).status.code(), Some(8));
 }
 
-/// The verbose log matches GNU's apart from timestamps, rates and the dot progress bar we do not draw.
+/// The verbose log, dot display included, matches GNU's apart from timestamps, rates and times.
 #[test]
 fn verbose_log_matches_gnu() {
     let server = serve();
-    let mask = |s: &str| {
-        s.lines()
-            .filter(|l| !l.trim_start().starts_with("0K "))
-            .map(|l| {
-                let l = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").expect("regex").replace_all(l, "DATE");
-                regex::Regex::new(r"\([0-9.]+ [KMG]?B/s\)").expect("regex").replace_all(&l, "(RATE)").into_owned()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let masks = [
+        (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "DATE"),
+        (r"(?m)(\.|K|%) +[0-9.]+[ KMG][= ][0-9.]*s$", "$1 RATE TIME"),
+        (r"\([0-9.]+ [KMG]?B/s\)", "(RATE)"),
+    ]
+    .map(|(re, with)| (regex::Regex::new(re).expect("valid regex"), with));
+    let mask = |s: &str| masks.iter().fold(s.to_owned(), |acc, (re, with)| re.replace_all(&acc, *with).into_owned());
     for line in ["-O- {url}/redirect", "-O- {url}/missing", "--spider {url}/host", "-S -O- {url}/chunked"] {
         let a = args(line, server);
         let (o, g) = (ours(&a), gnu(&a));

@@ -12,6 +12,7 @@ use super::error::WgetError;
 use super::http::{self, Head};
 use super::log::{Log, length_line, rate, timestamp};
 use super::options::{Options, Output};
+use super::progress::DotProgress;
 use super::url::Url;
 use crate::locale::quote;
 
@@ -64,32 +65,32 @@ fn save(
     file: Option<&mut File>,
 ) -> Result<(), WgetError> {
     let started = Instant::now();
-    let (name, copied) = match (&opts.output, file) {
+    let mut stdout;
+    let mut created;
+    let (name, sink): (String, &mut dyn Write) = match (&opts.output, file) {
         (Output::Stdout, _) => {
-            log.print(&format!("Saving to: {}\n\n", quote("STDOUT")));
-            let mut out = io::stdout().lock();
-            let copied = http::copy_body(reader, head, &mut out).and_then(|n| flushed(&mut out, n));
-            ("-".to_owned(), copied)
+            stdout = io::stdout().lock();
+            ("-".to_owned(), &mut stdout)
         }
-        (Output::File(path), Some(f)) => {
-            log.print(&format!("Saving to: {}\n\n", quote(&path.display().to_string())));
-            (path.display().to_string(), http::copy_body(reader, head, f).and_then(|n| flushed(f, n)))
-        }
+        (Output::File(path), Some(f)) => (path.display().to_string(), f),
         _ => {
             let name = local_name(url);
-            log.print(&format!("Saving to: {}\n\n", quote(&name)));
-            let mut f = File::create(&name).map_err(|e| {
+            created = File::create(&name).map_err(|e| {
                 log.print(&format!("{name}: {}\n", strerror(&e)));
                 WgetError::Output(e)
             })?;
-            let copied = http::copy_body(reader, head, &mut f).and_then(|n| flushed(&mut f, n));
-            (name, copied)
+            (name, &mut created)
         }
     };
+    let shown = if name == "-" { "STDOUT" } else { name.as_str() };
+    log.print(&format!("Saving to: {}\n\n", quote(shown)));
+    let mut progress = DotProgress::new(sink, log, head.content_length());
+    let copied = http::copy_body(reader, head, &mut progress).and_then(|n| flushed(&mut progress, n));
     let copied = copied.inspect_err(|e| match e {
         WgetError::Output(io) => log.print(&format!("Cannot write to {} ({}).\n", quote(&name), strerror(io))),
         other => log.print(&format!("Read error ({other}). Giving up.\n\n")),
     })?;
+    progress.finish();
     let total = head.content_length().map_or(copied.to_string(), |len| format!("{copied}/{len}"));
     let what = if name == "-" { "written to stdout".to_owned() } else { format!("{} saved", quote(&name)) };
     let now = timestamp(SystemTime::now());

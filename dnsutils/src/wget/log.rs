@@ -1,5 +1,5 @@
 //! The progress log GNU wget writes to stderr (silenced by `-q`), and the pure formatters behind it:
-//! timestamps, transfer rates and the `Length:` line. The dot progress bar is not reproduced.
+//! timestamps, transfer rates and the `Length:` line. The dot display is in `progress`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

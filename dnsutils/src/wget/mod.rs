@@ -3,16 +3,17 @@
 //!
 //! Layout: `options` reads the command line, `url` parses URLs, `resolve` turns names into addresses through
 //! /etc/resolv.conf's search walk, `http` is the wire format, `fetch` drives one URL (connect, retry,
-//! redirect, save), `log` formats GNU's progress log, `error` maps failures to exit statuses.
+//! redirect, save), `log` formats GNU's log lines, `progress` draws its dot display, `error` maps failures to exit statuses.
 //!
 //! Not supported: https (no TLS: reported as an unsupported scheme, exit 1, like a GNU wget built without
-//! TLS), recursion, FTP, cookies, resuming, keep-alive, and the dot progress bar.
+//! TLS), recursion, FTP, cookies, resuming and keep-alive.
 
 mod error;
 mod fetch;
 mod http;
 mod log;
 mod options;
+mod progress;
 mod resolve;
 mod url;
 
