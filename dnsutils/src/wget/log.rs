@@ -43,10 +43,16 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (era * 400 + yoe + i64::from(m <= 2), m, d)
 }
 
-/// GNU's rate text, e.g. `13.7 MB/s` or `133 KB/s` (1024-based units, 0-2 decimals by magnitude).
+/// GNU's rate text, e.g. `13.7 MB/s` or `133 KB/s`.
 pub fn rate(bytes: u64, elapsed: Duration) -> String {
-    let secs = elapsed.as_secs_f64().max(1e-6);
-    let mut value = bytes as f64 / secs;
+    let (value, unit, decimals) = scaled_rate(bytes, elapsed);
+    format!("{value:.decimals$} {}", ["B/s", "KB/s", "MB/s", "GB/s"][unit])
+}
+
+/// A rate scaled as GNU wget scales it everywhere: (value, unit 0-3 for B/K/M/G in steps of 1024,
+/// decimals 0-2 so that about three significant digits show).
+pub fn scaled_rate(bytes: u64, elapsed: Duration) -> (f64, usize, usize) {
+    let mut value = bytes as f64 / elapsed.as_secs_f64().max(1e-6);
     let mut unit = 0;
     while value >= 1024.0 && unit < 3 {
         value /= 1024.0;
@@ -59,7 +65,7 @@ pub fn rate(bytes: u64, elapsed: Duration) -> String {
     } else {
         2
     };
-    format!("{value:.decimals$} {}", ["B/s", "KB/s", "MB/s", "GB/s"][unit])
+    (value, unit, decimals)
 }
 
 /// The `Length:` line: size (with a 1024-based abbreviation from 1K up) or `unspecified`, and the type.

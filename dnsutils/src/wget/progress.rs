@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use super::log::Log;
+use super::log::{Log, scaled_rate};
 
 /// Bytes per dot, dots per cluster, dots per row (GNU's `dot:default` style).
 const DOT_BYTES: u64 = 1024;
@@ -96,19 +96,7 @@ fn row_prefix(kib: u64) -> String {
 
 /// The rate of a row as GNU prints it in the dot display: ` %4.*f` and a unit letter (' ', K, M, G).
 fn row_rate(bytes: u64, elapsed: Duration) -> String {
-    let mut value = bytes as f64 / elapsed.as_secs_f64().max(1e-6);
-    let mut unit = 0;
-    while value >= 1024.0 && unit < 3 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    let decimals = if value >= 99.95 {
-        0
-    } else if value >= 9.995 {
-        1
-    } else {
-        2
-    };
+    let (value, unit, decimals) = scaled_rate(bytes, elapsed);
     format!("{value:4.decimals$}{}", [' ', 'K', 'M', 'G'][unit])
 }
 
