@@ -4,6 +4,7 @@
 //! write and flush, and ignore write errors, so a tool never dies on its output.
 
 use std::io::Write;
+use std::net::SocketAddr;
 
 use crate::transport::{Notice, connect_failed_text};
 
@@ -21,12 +22,19 @@ pub fn err(text: &str) {
 
 /// Prints what happened while waiting. What a TCP fallback prints differs per tool, so the tool
 /// says; failed TCP connections need the server label and query name BIND puts in that message.
-pub fn notices(notices: &[Notice], label: &str, qname: &str, mut on_truncated: impl FnMut()) {
+pub fn notices(
+    notices: &[Notice],
+    label_of: impl Fn(SocketAddr) -> String,
+    qname: &str,
+    mut on_truncated: impl FnMut(),
+) {
     for notice in notices {
         match notice {
             Notice::Line(line) => out(&format!("{line}\n")),
             Notice::Truncated => on_truncated(),
-            Notice::ConnectFailed { server, reason } => out(&connect_failed_text(*server, label, qname, reason)),
+            Notice::ConnectFailed { server, reason } => {
+                out(&connect_failed_text(*server, &label_of(*server), qname, reason));
+            }
         }
     }
 }

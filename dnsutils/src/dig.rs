@@ -151,9 +151,9 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
     let ndots = lookup.ndots.unwrap_or(conf.ndots);
     let names = names_to_try(&name, &conf.search, ndots, lookup.search);
     let tcp = lookup.tcp.unwrap_or(matches!(rtype, code::ANY | code::AXFR | code::IXFR));
-    let settings = Settings {
-        timeout: Duration::from_secs(lookup.time),
-        tries: lookup.tries,
+    let mut settings = Settings {
+        timeout: Duration::from_secs(lookup.time.or(conf.timeout.map(u64::from)).unwrap_or(5).max(1)),
+        tries: lookup.tries.or(conf.attempts).unwrap_or(3).max(1),
         tcp,
         ignore_truncation: lookup.ignore,
     };
@@ -181,8 +181,8 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
             }
         };
         let result = exchange(&query, id, &addresses, &settings);
-        let first_label = label(addresses[0]);
-        console::notices(&result.notices, &first_label, name.trim_end_matches('.'), || {
+        settings.tries = result.tries_left;
+        console::notices(&result.notices, label, name.trim_end_matches('.'), || {
             if lookup.comments {
                 out(&format!("{TRUNCATED_TEXT}\n"));
             }

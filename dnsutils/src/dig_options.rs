@@ -50,10 +50,10 @@ pub struct DigLookup {
     pub adflag: bool,
     /// `+cdflag`.
     pub cdflag: bool,
-    /// `+time=`, seconds per try.
-    pub time: u64,
-    /// `+tries=` / `+retry=`+1.
-    pub tries: u32,
+    /// `+time=`, seconds per try (else resolv.conf's `timeout:`, else 5).
+    pub time: Option<u64>,
+    /// `+tries=` / `+retry=`+1 (else resolv.conf's `attempts:`, else 3).
+    pub tries: Option<u32>,
     /// EDNS version to send, `None` with `+noedns`.
     pub edns: Option<u8>,
     /// `+cookie`.
@@ -95,8 +95,8 @@ impl Default for DigLookup {
             recurse: true,
             adflag: true,
             cdflag: false,
-            time: 5,
-            tries: 3,
+            time: None,
+            tries: None,
             edns: Some(0),
             cookie: true,
             bufsize: 1232,
@@ -297,9 +297,9 @@ fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
         "tcp" | "vc" => lookup.tcp = Some(on),
         "ttlid" => lookup.ttl = on,
         "bufsize" => lookup.bufsize = number("buffer size", 65535)? as u16,
-        "time" | "timeout" => lookup.time = number("timeout", u64::from(u32::MAX))?.max(1),
-        "tries" => lookup.tries = number("tries", 255)?.max(1) as u32,
-        "retry" => lookup.tries = (number("retries", 255)? as u32).saturating_add(1),
+        "time" | "timeout" => lookup.time = Some(number("timeout", u64::from(u32::MAX))?.max(1)),
+        "tries" => lookup.tries = Some(number("tries", 255)?.max(1) as u32),
+        "retry" => lookup.tries = Some((number("retries", 255)? as u32).saturating_add(1)),
         "ndots" => lookup.ndots = Some(number("ndots", 255)? as u32),
         _ => {}
     }
@@ -457,7 +457,7 @@ mod tests {
         assert!(args.global.cmd);
         let lookup = &args.lookups[0];
         assert!(lookup.short && !lookup.cmd && lookup.answer);
-        assert_eq!((lookup.time, lookup.tries), (2, 1));
+        assert_eq!((lookup.time, lookup.tries), (Some(2), Some(1)));
     }
 
     /// Bad numbers name the option and the reason; the port is exit 1, others 10.

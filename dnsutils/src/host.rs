@@ -309,7 +309,7 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[SocketAddr]) -> i32 {
     let ndots = options.ndots.unwrap_or(conf.ndots);
     let first = match as_address(&options.name) {
         Some(address) if options.rtype.is_none() => {
-            Lookup { textname: options.name.clone(), names: vec![reverse_name(address)], rtype: code::PTR }
+            Lookup { textname: reverse_name(address), names: vec![reverse_name(address)], rtype: code::PTR }
         }
         _ => Lookup {
             textname: options.name.clone(),
@@ -348,6 +348,7 @@ fn run_lookup(
     settings: &Settings,
     state: &mut RunState,
 ) -> Result<Option<(String, Reply)>, i32> {
+    let mut settings = *settings;
     for (attempt, qname) in lookup.names.iter().enumerate() {
         let shown = qname.strip_suffix('.').unwrap_or(qname);
         let trying = format!("Trying \"{shown}\"\n");
@@ -369,10 +370,10 @@ fn run_lookup(
             console::err(&format!("host: {error}\n"));
             1
         })?;
-        let result = exchange(&query, id, servers, settings);
-        let label =
-            options.server.clone().unwrap_or_else(|| servers.first().map_or(String::new(), |s| s.ip().to_string()));
-        console::notices(&result.notices, &label, &lookup.textname, || {
+        let result = exchange(&query, id, servers, &settings);
+        settings.tries = result.tries_left;
+        let label_of = |server: SocketAddr| options.server.clone().unwrap_or_else(|| server.ip().to_string());
+        console::notices(&result.notices, label_of, &lookup.textname, || {
             if options.verbose {
                 out(&trying);
             }

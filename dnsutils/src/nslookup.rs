@@ -263,18 +263,18 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[(SocketAddr,
     };
     let settings = Settings {
         timeout: Duration::from_secs(options.timeout.or(conf.timeout.map(u64::from)).unwrap_or(5)),
-        tries: options.retry.unwrap_or(3).max(1),
+        tries: options.retry.or(conf.attempts).unwrap_or(3).max(1),
         tcp: options.tcp,
         ignore_truncation: false,
     };
     let mut state = RunState::default();
     let mut queue = VecDeque::from([first]);
     while let Some(lookup) = queue.pop_front() {
-        let Some((qname, reply)) = run_lookup(&lookup, options, servers, &settings, &mut state) else {
+        let Some((qname, reply, server)) = run_lookup(&lookup, options, servers, &settings, &mut state) else {
             return 1;
         };
-        let (server, label) = &servers[0];
-        print_reply(&lookup, &qname, &reply, default_lookups, (*server, label), &mut state);
+        let label = server_label(servers, server);
+        print_reply(&lookup, &qname, &reply, default_lookups, (server, &label), &mut state);
         if default_lookups && lookup.rtype == code::A && reply.rcode() == 0 {
             let target = chase_cnames(&qname, &reply);
             let textname = target.trim_end_matches('.').to_string();
@@ -291,9 +291,9 @@ fn run_lookup(
     servers: &[(SocketAddr, String)],
     settings: &Settings,
     state: &mut RunState,
-) -> Option<(String, Reply)> {
+) -> Option<(String, Reply, SocketAddr)> {
     let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
-    let label = servers.first().map_or(String::new(), |(_, label)| label.clone());
+    let mut settings = *settings;
     for (attempt, qname) in lookup.names.iter().enumerate() {
         let id = random_id();
         let spec = QuerySpec {
@@ -307,8 +307,10 @@ fn run_lookup(
             edns: None,
         };
         let query = encode(&spec).ok()?;
-        let result = exchange(&query, id, &addresses, settings);
-        console::notices(&result.notices, &label, &lookup.textname, || out(&format!("{TRUNCATED_TEXT}\n")));
+        let result = exchange(&query, id, &addresses, &settings);
+        settings.tries = result.tries_left;
+        let label_of = |server: SocketAddr| server_label(servers, server);
+        console::notices(&result.notices, label_of, &lookup.textname, || out(&format!("{TRUNCATED_TEXT}\n")));
         let Some(received) = result.reply else {
             if !console::ended_on_connect_failure(&result.notices) {
                 out(";; no servers could be reached\n");
@@ -325,16 +327,21 @@ fn run_lookup(
             }
         };
         if reply.rcode() == 2 {
-            out(&format!(";; Got SERVFAIL reply from {label}\n"));
+            out(&format!(";; Got SERVFAIL reply from {}\n", server_label(servers, received.server)));
         } else if options.server.is_none() && options.recurse && !reply.header.recursion_available() {
-            out(&format!(";; Got recursion not available from {label}\n"));
+            out(&format!(";; Got recursion not available from {}\n", server_label(servers, received.server)));
         }
         if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;
         }
-        return Some((qname.clone(), reply));
+        return Some((qname.clone(), reply, received.server));
     }
     None
+}
+
+/// How the user named the server that answered (the operand, or its address).
+fn server_label(servers: &[(SocketAddr, String)], server: SocketAddr) -> String {
+    servers.iter().find(|(address, _)| *address == server).map_or_else(|| server.ip().to_string(), |(_, l)| l.clone())
 }
 
 /// Prints one reply the way nslookup's `printmessage` does.

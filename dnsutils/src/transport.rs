@@ -93,6 +93,8 @@ pub struct Exchange {
     pub notices: Vec<Notice>,
     /// The reply, or `None` when no server could be reached.
     pub reply: Option<Received>,
+    /// The try budget left for the next query of the same lookup.
+    pub tries_left: u32,
 }
 
 /// `addr#port`, the way `isc_sockaddr_format` writes a server.
@@ -110,10 +112,15 @@ pub fn resolve_server(text: &str, port: u16) -> Option<SocketAddr> {
 }
 
 /// Sends `query` (whose ID is `id`) to each server in turn until one answers.
+///
+/// `settings.tries` is a budget shared by all servers, as in BIND: a failed try is repeated on the
+/// same server while more than one try is left, otherwise the next server gets one try. What is
+/// left is returned in [`Exchange::tries_left`], because BIND carries it into the next name of a
+/// search walk.
 pub fn exchange(query: &[u8], id: u16, servers: &[SocketAddr], settings: &Settings) -> Exchange {
-    let mut out = Exchange::default();
+    let mut out = Exchange { tries_left: settings.tries.max(1), ..Exchange::default() };
     for &server in servers {
-        for _ in 0..settings.tries.max(1) {
+        loop {
             let attempt = if settings.tcp {
                 tcp_attempt(query, id, server, settings.timeout, &mut out.notices)
             } else {
@@ -123,6 +130,10 @@ pub fn exchange(query: &[u8], id: u16, servers: &[SocketAddr], settings: &Settin
                 out.reply = attempt;
                 return out;
             }
+            if out.tries_left <= 1 {
+                break;
+            }
+            out.tries_left -= 1;
         }
     }
     out
@@ -300,6 +311,18 @@ mod tests {
             ";; Warning: query response not set",
         ];
         assert_eq!(notices, expected.map(|text| Notice::Line(text.to_string())));
+    }
+
+    /// The budget is spent on the first server; a second server then gets one try.
+    #[test]
+    fn tries_are_a_shared_budget() {
+        let first = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let second = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let servers = [first.local_addr().expect("addr"), second.local_addr().expect("addr")];
+        let settings = Settings { timeout: Duration::from_millis(30), tries: 3, tcp: false, ignore_truncation: false };
+        let out = exchange(&[0u8; 12], 0, &servers, &settings);
+        assert_eq!(out.notices.len(), 4);
+        assert_eq!(out.tries_left, 1);
     }
 
     /// A silent server times out after the set number of tries, with one line per try.
