@@ -221,9 +221,10 @@ fn bad_urls_are_reported() {
 }
 
 /// A short service name resolves through /etc/resolv.conf's search list, as `wget clusterip-service/host`
-/// does in the lab's pod (knotd answers `wget-target.default.svc.cluster.local` with 127.0.0.1).
+/// does in the lab's pod (knotd answers `wget-target.default.svc.cluster.local` with 127.0.0.1); a name that
+/// is nowhere fails like GNU's: status 4 and the same log.
 #[test]
-fn resolves_through_search_list() {
+fn resolves_through_search_list_like_gnu() {
     let server = serve();
     let runner = Runner::new();
     let knot = Knot::start();
@@ -231,7 +232,12 @@ fn resolves_through_search_list() {
     let resolv = dir.path().join("resolv.conf");
     let text_conf = std::fs::read_to_string(fixture("resolv-pod.conf")).expect("read resolv-pod.conf");
     std::fs::write(&resolv, text_conf.replace("NAMESERVER", &knot.addr53.to_string())).expect("write resolv.conf");
-    let url = format!("wget-target:{}/host", server.port());
-    let o = runner.run(Impl::Ours, "wget", &["-q".into(), "-O-".into(), url], &resolv);
+    let found = ["-q".to_owned(), "-O-".to_owned(), format!("wget-target:{}/host", server.port())];
+    let o = runner.run(Impl::Ours, "wget", &found, &resolv);
     assert_eq!((o.stdout.as_str(), o.stderr.as_str(), o.code), (HOST_BODY, "", Some(0)));
+    let missing = ["-O-".to_owned(), format!("nosuch-service:{}/host", server.port())];
+    let (o, g) = (runner.run(Impl::Ours, "wget", &missing, &resolv), runner.run(Impl::Bind, "wget", &missing, &resolv));
+    let date = regex::Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").expect("valid regex");
+    assert_eq!(date.replace_all(&o.stderr, "DATE"), date.replace_all(&g.stderr, "DATE"));
+    assert_eq!((o.code, g.code), (Some(4), Some(4)));
 }
