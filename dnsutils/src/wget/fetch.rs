@@ -85,7 +85,11 @@ fn save(
     let shown = if name == "-" { "STDOUT" } else { name.as_str() };
     log.print(&format!("Saving to: {}\n\n", quote(shown)));
     let mut progress = DotProgress::new(sink, log, head.content_length());
-    let copied = http::copy_body(reader, head, &mut progress).and_then(|n| flushed(&mut progress, n));
+    let copied = if http::has_body(head.code) {
+        http::copy_body(reader, head, &mut progress).and_then(|n| flushed(&mut progress, n))
+    } else {
+        Ok(0)
+    };
     let copied = copied.inspect_err(|e| match e {
         WgetError::Output(io) => log.print(&format!("Cannot write to {} ({}).\n", quote(&name), strerror(io))),
         other => log.print(&format!("Read error ({other}). Giving up.\n\n")),
@@ -170,16 +174,7 @@ fn exchange(url: &Url, opts: &Options, log: &Log, attempt: u32) -> Result<(BufRe
     } else {
         log.print(&format!("{} {}\n", head.code, head.reason));
     }
-    if !http::has_body(method, head.code) {
-        return Ok((reader, Head { headers: without_framing(&head), ..head }));
-    }
     Ok((reader, head))
-}
-
-/// A bodiless response's headers minus those that would make us wait for a body.
-fn without_framing(head: &Head) -> Vec<(String, String)> {
-    let framing = |n: &str| n.eq_ignore_ascii_case("Transfer-Encoding");
-    head.headers.iter().filter(|(n, _)| !framing(n)).cloned().collect()
 }
 
 /// Resolves the host (logging `Resolving ...` for names) and connects to its addresses in order.

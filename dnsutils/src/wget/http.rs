@@ -96,9 +96,9 @@ pub fn read_head(reader: &mut impl BufRead) -> Result<Head, WgetError> {
     Ok(Head { status_line, code, reason, headers })
 }
 
-/// Whether a response to `method` with this status carries a body at all.
-pub fn has_body(method: &str, code: u16) -> bool {
-    method != "HEAD" && !(100..200).contains(&code) && code != 204 && code != 304
+/// Whether a response to GET with this status carries a body at all (1xx, 204 and 304 never do).
+pub fn has_body(code: u16) -> bool {
+    !(100..200).contains(&code) && code != 204 && code != 304
 }
 
 /// Copies the body framed as `head` says into `sink`; returns the bytes written.
