@@ -42,13 +42,22 @@ impl Head {
     }
 }
 
-/// The request wget sends for `url` (`HEAD` in spider mode), with GNU wget's default headers.
+/// The request wget sends for `url` (`HEAD` in spider mode), with GNU wget's default headers; a `--header`
+/// naming one of them (e.g. `Host:`) replaces it, as in GNU wget.
 pub fn request(method: &str, url: &Url, user_agent: &str, extra: &[String]) -> String {
-    let mut text = format!(
-        "{method} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {user_agent}\r\nAccept: */*\r\nAccept-Encoding: identity\r\nConnection: close\r\n",
-        url.path,
-        url.host_header()
-    );
+    let overridden =
+        |name: &str| extra.iter().any(|h| h.split_once(':').is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name)));
+    let defaults = [
+        ("Host", url.host_header()),
+        ("User-Agent", user_agent.to_owned()),
+        ("Accept", "*/*".to_owned()),
+        ("Accept-Encoding", "identity".to_owned()),
+        ("Connection", "close".to_owned()),
+    ];
+    let mut text = format!("{method} {} HTTP/1.1\r\n", url.path);
+    for (name, value) in defaults.iter().filter(|(name, _)| !overridden(name)) {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
     for header in extra {
         text.push_str(header.trim_end());
         text.push_str("\r\n");
@@ -180,6 +189,14 @@ mod tests {
         let text = request("GET", &url, "UA", &["X-A: b".into()]);
         assert!(text.starts_with("GET /host HTTP/1.1\r\nHost: h:8080\r\nUser-Agent: UA\r\n"));
         assert!(text.ends_with("X-A: b\r\n\r\n"));
+    }
+
+    /// A `--header` for a default header replaces it instead of sending it twice.
+    #[test]
+    fn extra_header_replaces_default() {
+        let url = Url { host: "h".into(), port: 80, path: "/".into() };
+        let text = request("GET", &url, "UA", &["host: other".into()]);
+        assert!(!text.contains("Host: h") && text.contains("host: other\r\n"));
     }
 
     /// Status code, reason and headers are read; header lookup ignores case.
