@@ -26,6 +26,9 @@ const SHORT_USAGE: &str = "Usage:  dig [@global-server] [domain] [q-type] [q-cla
 Use \"dig -h\" (or \"dig -h | more\") for complete list of options
 ";
 
+/// `dig -h`, as BIND 9.18 prints it.
+const HELP: &str = include_str!("dig_help.txt");
+
 /// dig's exit status when no server answered.
 const EXIT_NO_REPLY: i32 = 9;
 
@@ -56,6 +59,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     for warning in &parsed.warnings {
         console::err(&format!("{warning}\n"));
+    }
+    if parsed.help {
+        out(HELP);
+        return 0;
     }
     if parsed.version {
         console::err(&format!("DiG {}\n", crate::BIND_VERSION));
@@ -198,8 +205,9 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         let reply = match parse(received.bytes.clone(), true) {
             Ok(reply) => reply,
             Err(bad) => {
+                // dig gives up on this lookup but still exits 0, as BIND 9.18 does.
                 out(&format!(";; Got bad packet: {bad}\n{}", hex_dump(&received.bytes)));
-                return EXIT_INTERNAL;
+                return 0;
             }
         };
         if reply.malformed {

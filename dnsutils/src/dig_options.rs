@@ -118,6 +118,8 @@ pub struct DigArgs {
     pub lookups: Vec<DigLookup>,
     /// `-v`: print the version and stop.
     pub version: bool,
+    /// `-h`: print the help and stop.
+    pub help: bool,
     /// Warnings for stderr (`;; Warning, ignoring invalid type X`).
     pub warnings: Vec<String>,
     /// dig's global `printcmd` after the whole line: the last `+[no]cmd`/`+[no]all`/`+short` wins,
@@ -311,6 +313,7 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
     let mut global = DigLookup::default();
     let mut lookups: Vec<DigLookup> = Vec::new();
     let mut version = false;
+    let mut help = false;
     let mut warnings = Vec::new();
     let mut print_cmd = true;
     let mut index = 0;
@@ -364,6 +367,7 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
                 "4" => current.family = Some(4),
                 "6" => current.family = Some(6),
                 "v" => version = true,
+                "h" => help = true,
                 "b" | "f" | "k" | "y" | "m" | "u" | "r" | "i" => {
                     if "bfky".contains(flag) {
                         value()?;
@@ -392,7 +396,7 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
     if global.short || lookups.iter().any(|lookup| lookup.short) {
         lookups.iter_mut().for_each(|lookup| lookup.short = true);
     }
-    Ok(DigArgs { global, lookups, version, warnings, print_cmd })
+    Ok(DigArgs { global, lookups, version, help, warnings, print_cmd })
 }
 
 /// Types dig refuses as positional words because they are zone-transfer requests written `ixfr=N`.

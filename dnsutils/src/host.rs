@@ -267,7 +267,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     if options.version {
-        out(&format!("host {}\n", crate::BIND_VERSION));
+        console::err(&format!("host {}\n", crate::BIND_VERSION));
         return 0;
     }
     if let Err(error) = crate::query::check_user_name(&options.name) {

@@ -113,6 +113,8 @@ pub struct Options {
     pub search: bool,
     /// `-ndots=`.
     pub ndots: Option<u32>,
+    /// `-version`: print the version and stop.
+    pub version: bool,
 }
 
 impl Default for Options {
@@ -129,6 +131,7 @@ impl Default for Options {
             recurse: true,
             search: true,
             ndots: None,
+            version: false,
         }
     }
 }
@@ -175,6 +178,8 @@ fn apply_option(options: &mut Options, text: &str) {
         options.search = false;
     } else if abbreviates(word, "search", 3) {
         options.search = true;
+    } else if word.eq_ignore_ascii_case("version") {
+        options.version = true;
     } else if word.eq_ignore_ascii_case("vc") {
         options.tcp = true;
     } else if word.eq_ignore_ascii_case("novc") {
@@ -226,6 +231,10 @@ struct RunState {
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let options = parse_args(&args);
+    if options.version {
+        console::err(&format!("nslookup {}\n", crate::BIND_VERSION));
+        return 0;
+    }
     let Some(name) = options.name.clone().filter(|n| n != "-") else {
         console::err("nslookup: interactive mode is not supported; give a name to look up\n");
         return 1;

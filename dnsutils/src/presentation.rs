@@ -6,7 +6,7 @@
 //! tests against output captured from BIND 9.18.
 
 use hickory_proto::op::Query;
-use hickory_proto::rr::{Name, RData, Record};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
 use crate::types::{class_text, type_text};
@@ -148,6 +148,10 @@ pub fn rdata_text(data: &RData) -> String {
         RData::CAA(caa) => format!("{} {} {}", caa.flags(), caa.tag, quoted_string(&caa.value)),
         RData::Unknown { code, rdata } => uncommon_rdata(u16::from(*code), &rdata.anything),
         RData::NULL(null) => generic_rdata(&null.anything),
+        // A misplaced OPT record (dig shows it best-effort) prints its options raw, nothing if none.
+        RData::OPT(opt) if opt.as_ref().is_empty() => String::new(),
+        RData::Update0(RecordType::OPT) => String::new(),
+        RData::Update0(rtype) => uncommon_rdata(u16::from(*rtype), &[]),
         other => uncommon_rdata(u16::from(other.record_type()), &raw_rdata(other)),
     }
 }
@@ -217,7 +221,8 @@ pub fn hex_dump(bytes: &[u8]) -> String {
         line.push_str(&" ".repeat((16 - chunk.len()) * 3));
         line.push_str(&" ".repeat(9));
         for &byte in chunk {
-            line.push(if (0x20..0x7f).contains(&byte) { char::from(byte) } else { '.' });
+            // BIND's dump shows printable ASCII except space and `~`.
+            line.push(if (0x21..0x7e).contains(&byte) { char::from(byte) } else { '.' });
         }
         out.push_str(&line);
         out.push('\n');

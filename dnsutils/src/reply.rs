@@ -7,7 +7,7 @@
 //! mode the sections that did parse before a malformed record.
 
 use hickory_proto::op::Query;
-use hickory_proto::rr::{RData, Record, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 
 /// The header fields of a reply, taken from its first 12 bytes.
@@ -131,12 +131,29 @@ pub struct BadPacket {
 fn reason(error: &DecodeError) -> &'static str {
     match error {
         DecodeError::InsufficientBytes => "unexpected end of input",
+        DecodeError::IncorrectRDataLengthRead { read, len, .. } if read > len => "unexpected end of input",
+        DecodeError::IncorrectRDataLengthRead { .. } => "extra input data",
         DecodeError::PointerNotPriorToLabel { .. } | DecodeError::LabelOverlapsWithOther { .. } => {
             "bad compression pointer"
         }
         DecodeError::LabelBytesTooLong(_) | DecodeError::UnrecognizedLabelCode(_) => "bad label type",
         DecodeError::DomainNameTooLong(_) => "name too long",
         _ => "FORMERR",
+    }
+}
+
+/// Where parsing stopped and why.
+struct Failure {
+    /// Offset after the last complete element (owner name, fixed fields, rdata).
+    at: usize,
+    /// BIND's words for the problem.
+    reason: &'static str,
+}
+
+impl Failure {
+    /// Truncation is what dig's best-effort mode recovers from (BIND's IGNORETRUNCATION).
+    fn is_truncation(&self) -> bool {
+        self.reason == "unexpected end of input"
     }
 }
 
@@ -161,7 +178,8 @@ fn read_opt(bytes: &[u8], start: usize, record: &Record) -> OptRecord {
     }
 }
 
-/// Parses `bytes`; with `best_effort` a malformed record ends parsing instead of failing it.
+/// Parses `bytes` the way BIND does. With `best_effort` (dig), a truncated message keeps what
+/// parsed and misplaced OPT records are kept as records; both mark the reply `malformed`.
 pub fn parse(bytes: Vec<u8>, best_effort: bool) -> Result<Reply, BadPacket> {
     let header = Header::read(&bytes).ok_or(BadPacket { reason: "unexpected end of input" })?;
     let mut reply = Reply {
@@ -173,47 +191,102 @@ pub fn parse(bytes: Vec<u8>, best_effort: bool) -> Result<Reply, BadPacket> {
         parsed_len: 12,
         malformed: false,
     };
-    let outcome = parse_sections(&bytes, &header, &mut reply);
-    reply.bytes = bytes;
+    let mut parser = Parser { bytes: &bytes, at: 12, misplaced_opt: false };
+    let outcome = parser.sections(&header, &mut reply);
+    reply.parsed_len = parser.at;
+    reply.bytes = bytes.clone();
     match outcome {
-        Ok(()) => Ok(reply),
-        Err(_) if best_effort => {
+        Ok(()) if !parser.misplaced_opt => Ok(reply),
+        Ok(()) if best_effort => {
             reply.malformed = true;
             Ok(reply)
         }
-        Err(error) => Err(BadPacket { reason: reason(&error) }),
+        Ok(()) => Err(BadPacket { reason: "FORMERR" }),
+        Err(failure) if best_effort && failure.is_truncation() => {
+            reply.parsed_len = failure.at;
+            reply.malformed = true;
+            Ok(reply)
+        }
+        Err(failure) => Err(BadPacket { reason: failure.reason }),
     }
 }
 
-/// Fills the sections of `reply`, advancing `parsed_len` after each complete section.
-fn parse_sections(bytes: &[u8], header: &Header, reply: &mut Reply) -> Result<(), DecodeError> {
-    let mut decoder = BinDecoder::new(bytes);
-    decoder.read_slice(12)?;
-    let mut questions = Vec::new();
-    for _ in 0..header.counts[0] {
-        questions.push(Query::read(&mut decoder)?);
+/// Types whose rdata cannot be empty: BIND fails to read them from zero bytes (hickory accepts them
+/// as RFC 2136 update records).
+fn needs_rdata(rtype: RecordType) -> bool {
+    matches!(u16::from(rtype), 1 | 2 | 5 | 6 | 12 | 13 | 15 | 16 | 28 | 33 | 35 | 39 | 257)
+}
+
+/// Walks a message element by element so a failure knows its offset.
+struct Parser<'a> {
+    bytes: &'a [u8],
+    /// Offset after the last complete record or question.
+    at: usize,
+    /// An OPT record outside the additional section, or a second one (BIND: recoverable problem).
+    misplaced_opt: bool,
+}
+
+impl Parser<'_> {
+    /// A decoder positioned at `at`.
+    fn decoder_at(&self, at: usize) -> Result<BinDecoder<'_>, Failure> {
+        let mut decoder = BinDecoder::new(self.bytes);
+        decoder.read_slice(at).map_err(|error| Failure { at, reason: reason(&error) })?;
+        Ok(decoder)
     }
-    reply.questions = questions;
-    reply.parsed_len = decoder.index();
-    for section in 0..3 {
-        let mut records = Vec::new();
-        let mut opt = None;
-        for _ in 0..header.counts[section + 1] {
-            let start = decoder.index();
-            let record = Record::read(&mut decoder)?;
-            if record.record_type() == RecordType::OPT && section == 2 {
-                opt = Some(read_opt(bytes, start, &record));
-            } else {
-                records.push(record);
+
+    /// Checks the owner name and the fixed fields after it; returns where the data after them starts.
+    fn check_head(&self, fixed_len: usize) -> Result<usize, Failure> {
+        let mut decoder = self.decoder_at(self.at)?;
+        Name::read(&mut decoder).map_err(|error| Failure { at: self.at, reason: reason(&error) })?;
+        let after_name = decoder.index();
+        decoder.read_slice(fixed_len).map_err(|_| Failure { at: after_name, reason: "unexpected end of input" })?;
+        Ok(decoder.index())
+    }
+
+    fn question(&mut self) -> Result<Query, Failure> {
+        let end = self.check_head(4)?;
+        let mut decoder = self.decoder_at(self.at)?;
+        let query = Query::read(&mut decoder).map_err(|error| Failure { at: self.at, reason: reason(&error) })?;
+        self.at = end;
+        Ok(query)
+    }
+
+    fn record(&mut self) -> Result<Record, Failure> {
+        let data_start = self.check_head(10)?;
+        let rdlength = usize::from(u16::from_be_bytes([self.bytes[data_start - 2], self.bytes[data_start - 1]]));
+        if data_start + rdlength > self.bytes.len() {
+            return Err(Failure { at: data_start, reason: "unexpected end of input" });
+        }
+        let mut decoder = self.decoder_at(self.at)?;
+        let record = Record::read(&mut decoder).map_err(|error| Failure { at: data_start, reason: reason(&error) })?;
+        if matches!(record.data, RData::Update0(rtype) if needs_rdata(rtype)) {
+            return Err(Failure { at: data_start, reason: "unexpected end of input" });
+        }
+        self.at = decoder.index();
+        Ok(record)
+    }
+
+    fn sections(&mut self, header: &Header, reply: &mut Reply) -> Result<(), Failure> {
+        for _ in 0..header.counts[0] {
+            let query = self.question()?;
+            reply.questions.push(query);
+        }
+        for section in 0..3 {
+            for _ in 0..header.counts[section + 1] {
+                let start = self.at;
+                let record = self.record()?;
+                if record.record_type() == RecordType::OPT && section == 2 && reply.opt.is_none() {
+                    reply.opt = Some(read_opt(self.bytes, start, &record));
+                    continue;
+                }
+                if record.record_type() == RecordType::OPT {
+                    self.misplaced_opt = true;
+                }
+                reply.sections[section].push(record);
             }
         }
-        reply.sections[section] = records;
-        if opt.is_some() {
-            reply.opt = opt;
-        }
-        reply.parsed_len = decoder.index();
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -241,6 +314,26 @@ mod tests {
         let mut bytes = ANSWER.to_vec();
         bytes.extend_from_slice(&[0, 0, 0]);
         assert_eq!(parse(bytes, false).expect("parses").extra_bytes(), 3);
+    }
+
+    /// A record cut inside its rdata keeps the records before it; the rest counts as extra bytes.
+    #[test]
+    fn truncated_rdata_keeps_earlier_records() {
+        let mut bytes = ANSWER.to_vec();
+        bytes[7] = 2;
+        bytes.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 0]);
+        let reply = parse(bytes, true).expect("best effort");
+        assert!(reply.malformed);
+        assert_eq!(reply.answers().len(), 1);
+        assert_eq!(reply.extra_bytes(), 2);
+    }
+
+    /// Rdata longer than its content is `extra input data`, fatal even in best effort.
+    #[test]
+    fn extra_rdata_is_fatal() {
+        let mut bytes = ANSWER[..24].to_vec();
+        bytes.extend_from_slice(&[0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 5, 0, 4, 0xc0, 0x0c, 1, 2]);
+        assert_eq!(parse(bytes, true).expect_err("fatal").reason, "extra input data");
     }
 
     /// A truncated name is `unexpected end of input`; best effort keeps the header only.

@@ -223,7 +223,15 @@ fn acceptable(bytes: &[u8], id: u16, notices: &mut Vec<Notice>, mismatch: &str) 
     if !header.is_response() {
         notices.push(Notice::Line(";; Warning: query response not set".to_string()));
     }
-    if foreign { None } else { Some(header) }
+    if foreign {
+        return None;
+    }
+    if header.opcode() != 0 {
+        let got = crate::message_text::opcode_text(header.opcode());
+        notices.push(Notice::Line(format!(";; Warning: Opcode mismatch: expected QUERY, got {got}")));
+        return None;
+    }
+    Some(header)
 }
 
 /// One TCP try: connect, send the length-prefixed query, read one length-prefixed reply.
