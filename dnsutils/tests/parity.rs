@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::lab::{Lab, Row, assert_no_failures, compare, quirky, row};
+use support::lab::{Lab, Resolv, Row, assert_no_failures, compare, quirky, row, under};
 use support::tools::Impl;
 
 /// `host` as the lab uses it: search walk from resolv.conf, reverse lookups, every record type and option.
@@ -209,6 +209,19 @@ const FAILURES: &[Row] = &[
     row("nslookup", "-timeout=1 -retry=1 -port={tc} postgres.default.svc.cluster.local 127.0.0.1"),
 ];
 
+/// Name servers from resolv.conf that are down: failover to the next one, and nothing reachable at all.
+const NAME_SERVERS: &[Row] = &[
+    under(Resolv::Failover, "host", "postgres"),
+    under(Resolv::Failover, "host", "-v -t A postgres"),
+    under(Resolv::Failover, "dig", "+search +noall +answer postgres"),
+    under(Resolv::Failover, "nslookup", "postgres"),
+    under(Resolv::Dead, "host", "postgres"),
+    under(Resolv::Dead, "host", "-W 2 -t A postgres.default.svc.cluster.local."),
+    under(Resolv::Dead, "dig", "postgres.default.svc.cluster.local"),
+    under(Resolv::Dead, "nslookup", "postgres.default.svc.cluster.local"),
+    under(Resolv::Dead, "host", "postgres {ns53}"),
+];
+
 /// Our `host` prints what BIND's prints, with the same exit code, on every `host` row.
 #[test]
 fn host_matches_bind() {
@@ -237,12 +250,19 @@ fn failures_match_bind() {
     assert_no_failures("failure parity", FAILURES.len(), &lab.failures(FAILURES, Lab::check));
 }
 
+/// Our tools fail over between resolv.conf name servers, and give up on dead ones, as BIND's do.
+#[test]
+fn name_server_failures_match_bind() {
+    let lab = Lab::start();
+    assert_no_failures("name server parity", NAME_SERVERS.len(), &lab.failures(NAME_SERVERS, Lab::check));
+}
+
 /// Harness self-check: BIND's own output is identical across two runs of every row once masked, so any
 /// difference the other tests report comes from our tools, not from noise the masks missed.
 #[test]
 fn bind_output_is_stable_after_masking() {
     let lab = Lab::start();
-    let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES].concat();
+    let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS].concat();
     assert!(rows.len() >= 50, "the issue asks for at least 50 command lines, have {}", rows.len());
     assert_no_failures("BIND stability", rows.len(), &lab.failures(&rows, Lab::check_bind_stable));
 }

@@ -47,8 +47,15 @@ impl FakeServer {
     /// Binds 127.0.0.1 on a free port below the ephemeral range and starts answering with `behaviour`.
     pub fn start(behaviour: Behaviour) -> FakeServer {
         let ip = Ipv4Addr::LOCALHOST;
-        let port = super::loopback::free_fixed_port(ip);
-        let addr = SocketAddr::from((ip, port));
+        FakeServer::start_at(SocketAddr::from((ip, super::loopback::free_fixed_port(ip))), behaviour)
+    }
+
+    /// Binds port 53 of a loopback address of its own, so a resolv.conf `nameserver` line can name it.
+    pub fn start_on_port53(behaviour: Behaviour) -> FakeServer {
+        FakeServer::start_at(SocketAddr::from((super::loopback::claim_port53_address(), 53)), behaviour)
+    }
+
+    fn start_at(addr: SocketAddr, behaviour: Behaviour) -> FakeServer {
         let stop = Arc::new(AtomicBool::new(false));
         let udp = UdpSocket::bind(addr).expect("bind the fake server's UDP port");
         udp.set_read_timeout(Some(Duration::from_millis(50))).expect("set a UDP read timeout");

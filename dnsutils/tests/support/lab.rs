@@ -1,22 +1,42 @@
-//! The parity lab: one knotd, one fake server per failure behaviour, two resolv.conf files pointing at
-//! knotd's port-53 address, and the runner. A [`Row`] is one command line; [`Lab::check`] runs it with BIND's
+//! The parity lab: one knotd, one fake server per failure behaviour (plus a silent one on port 53 for
+//! resolv.conf to name), the resolv.conf files of [`Resolv`], and the runner. A [`Row`] is one command line; [`Lab::check`] runs it with BIND's
 //! tool and ours and describes every difference that survives masking.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::fake_dns::{Behaviour, FakeServer};
 use super::knot::{Knot, fixture};
 use super::tools::{Impl, Outcome, Runner};
 use super::{diff, mask};
 
-/// Which resolv.conf a row runs under; both name knotd's port-53 address as the only name server.
+/// Which resolv.conf a row runs under (files in `tests/fixtures/`, where `NAMESERVER` becomes knotd's
+/// port-53 address and `DEAD` the silent server's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolv {
-    /// `tests/fixtures/resolv-pod.conf`: a pod in `default`, ndots 5.
+    /// `resolv-pod.conf`: a pod in `default`, ndots 5, knotd only.
     Pod,
-    /// `tests/fixtures/resolv-quirky.conf`: comments, `domain`, two `search` lines, ndots 2.
+    /// `resolv-quirky.conf`: comments, `domain`, two `search` lines, ndots 2.
     Quirky,
+    /// `resolv-failover.conf`: a silent server first, then knotd; timeout 1, attempts 1.
+    Failover,
+    /// `resolv-dead.conf`: only the silent server; timeout 1, attempts 1.
+    Dead,
+}
+
+impl Resolv {
+    const ALL: [Resolv; 4] = [Resolv::Pod, Resolv::Quirky, Resolv::Failover, Resolv::Dead];
+
+    fn file_name(self) -> &'static str {
+        match self {
+            Resolv::Pod => "resolv-pod.conf",
+            Resolv::Quirky => "resolv-quirky.conf",
+            Resolv::Failover => "resolv-failover.conf",
+            Resolv::Dead => "resolv-dead.conf",
+        }
+    }
 }
 
 /// One command line run with both implementations.
@@ -40,14 +60,23 @@ pub const fn quirky(tool: &'static str, args: &'static str) -> Row {
     Row { tool, args, resolv: Resolv::Quirky }
 }
 
+/// A row under any resolv.conf.
+pub const fn under(resolv: Resolv, tool: &'static str, args: &'static str) -> Row {
+    Row { tool, args, resolv }
+}
+
 /// Everything the rows talk to; dropping it stops all servers.
 pub struct Lab {
     /// The authoritative server.
     pub knot: Knot,
     fakes: Vec<(&'static str, FakeServer)>,
+    silent53: FakeServer,
     runner: Runner,
     resolv_dir: tempfile::TempDir,
 }
+
+/// Rows run at once by [`Lab::failures`].
+const WORKERS: usize = 8;
 
 /// Placeholder name of each fake server's port in row arguments.
 const FAKES: &[(&str, Behaviour)] = &[
@@ -67,31 +96,31 @@ impl Lab {
         let runner = Runner::new();
         let knot = Knot::start();
         let fakes = FAKES.iter().map(|&(name, b)| (name, FakeServer::start(b))).collect();
+        let silent53 = FakeServer::start_on_port53(Behaviour::Silence);
         let resolv_dir = tempfile::tempdir().expect("create the resolv.conf directory");
-        for (file, _) in [("resolv-pod.conf", Resolv::Pod), ("resolv-quirky.conf", Resolv::Quirky)] {
-            let text = std::fs::read_to_string(fixture(file)).expect("read a resolv.conf fixture");
-            std::fs::write(resolv_dir.path().join(file), text.replace("NAMESERVER", &knot.addr53.to_string()))
-                .expect("write a resolv.conf");
+        for resolv in Resolv::ALL {
+            let text = std::fs::read_to_string(fixture(resolv.file_name())).expect("read a resolv.conf fixture");
+            let text =
+                text.replace("NAMESERVER", &knot.addr53.to_string()).replace("DEAD", &silent53.addr.ip().to_string());
+            std::fs::write(resolv_dir.path().join(resolv.file_name()), text).expect("write a resolv.conf");
         }
-        Lab { knot, fakes, runner, resolv_dir }
+        Lab { knot, fakes, silent53, runner, resolv_dir }
     }
 
     /// The resolv.conf file for `resolv`.
     pub fn resolv_conf(&self, resolv: Resolv) -> PathBuf {
-        let name = match resolv {
-            Resolv::Pod => "resolv-pod.conf",
-            Resolv::Quirky => "resolv-quirky.conf",
-        };
-        self.resolv_dir.path().join(name)
+        self.resolv_dir.path().join(resolv.file_name())
     }
 
-    /// `row.args` split on spaces with `{port}` (knotd's), `{ns53}` (knotd's port-53 address) and
-    /// `{servfail}`, `{refused}`, ... (each fake server's port on 127.0.0.1) filled in.
+    /// `row.args` split on spaces with `{port}` (knotd's), `{ns53}` (knotd's port-53 address), `{dead53}`
+    /// (the silent port-53 server's address) and `{servfail}`, `{refused}`, ... (each fake server's port on
+    /// 127.0.0.1) filled in.
     pub fn expand(&self, row: &Row) -> Vec<String> {
         let mut values: HashMap<&str, String> =
             self.fakes.iter().map(|(n, f)| (*n, f.addr.port().to_string())).collect();
         values.insert("port", self.knot.port.to_string());
         values.insert("ns53", self.knot.addr53.to_string());
+        values.insert("dead53", self.silent53.addr.ip().to_string());
         row.args
             .split_whitespace()
             .map(|arg| values.iter().fold(arg.to_owned(), |a, (k, v)| a.replace(&format!("{{{k}}}"), v)))
@@ -122,17 +151,27 @@ impl Lab {
         compare(&self.describe(row), "BIND run 1", &first, "BIND run 2", &second)
     }
 
-    /// Runs `check` on every row, a few at a time, and returns all failure descriptions in row order.
+    /// Runs `check` on every row, [`WORKERS`] at a time (most of a row's time is spent waiting on a
+    /// timeout, not on a CPU), and returns all failure descriptions in row order.
     pub fn failures(&self, rows: &[Row], check: fn(&Lab, &Row) -> Result<(), String>) -> Vec<String> {
-        let mut results: Vec<Option<String>> = Vec::new();
-        for chunk in rows.chunks(4) {
-            let chunk_results: Vec<Option<String>> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk.iter().map(|row| s.spawn(move || check(self, row).err())).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Some("check panicked".into()))).collect()
-            });
-            results.extend(chunk_results);
-        }
-        results.into_iter().flatten().collect()
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<(usize, String)>> = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..WORKERS {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(row) = rows.get(i) else { break };
+                        if let Err(report) = check(self, row) {
+                            results.lock().unwrap_or_else(|p| p.into_inner()).push((i, report));
+                        }
+                    }
+                });
+            }
+        });
+        let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, report)| report).collect()
     }
 }
 
