@@ -90,11 +90,11 @@ fn save(
     } else {
         Ok(0)
     };
-    let copied = copied.inspect_err(|e| match e {
-        WgetError::Output(io) => log.print(&format!("Cannot write to {} ({}).\n", quote(&name), strerror(io))),
-        other => log.print(&format!("Read error ({other}). Giving up.\n\n")),
-    })?;
     progress.finish();
+    let copied = copied.inspect_err(|e| match e {
+        WgetError::Output(io) => log.print(&format!("\n\nCannot write to {} ({}).\n", quote(&name), strerror(io))),
+        other => log.print(&format!("\n\nRead error ({other}). Giving up.\n\n")),
+    })?;
     let total = head.content_length().map_or(copied.to_string(), |len| format!("{copied}/{len}"));
     let what = if name == "-" { "written to stdout".to_owned() } else { format!("{} saved", quote(&name)) };
     let now = timestamp(SystemTime::now());

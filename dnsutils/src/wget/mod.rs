@@ -59,6 +59,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
             eprintln!("wget: {message}\n{TRY_HELP}");
             code
         }
+        Command::BadValue(message) => {
+            eprintln!("wget: {message}");
+            2
+        }
         Command::Run(opts) => run(&opts),
     }
 }

@@ -51,6 +51,8 @@ pub enum Command {
     Version,
     /// A usage error: print `wget: MESSAGE`, the usage hint, and exit with this status.
     Usage(String, i32),
+    /// An option with a bad value: print `wget: MESSAGE` alone and exit 2, as GNU does.
+    BadValue(String),
 }
 
 /// Short options that take a value.
@@ -191,7 +193,7 @@ fn seconds(option: &str, value: &str) -> Result<Duration, Command> {
         .parse::<f64>()
         .ok()
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .ok_or_else(|| Command::Usage(format!("--{option}: Invalid time period {}", crate::locale::quote(value)), 2))
+        .ok_or_else(|| Command::BadValue(format!("--{option}: Invalid time period {}", crate::locale::quote(value))))
 }
 
 /// A count such as `-t 3`; `inf` means unlimited (0), as in GNU.
@@ -202,7 +204,7 @@ fn number(option: &str, value: &str) -> Result<u32, Command> {
     value
         .trim()
         .parse()
-        .map_err(|_| Command::Usage(format!("--{option}: Invalid number {}.", crate::locale::quote(value)), 2))
+        .map_err(|_| Command::BadValue(format!("--{option}: Invalid number {}.", crate::locale::quote(value))))
 }
 
 #[cfg(test)]
@@ -237,7 +239,7 @@ mod tests {
         assert_eq!(o.urls, ["u1", "u2"]);
     }
 
-    /// Usage errors carry GNU's message and status: 1 for a missing URL, 2 for a bad option.
+    /// Usage errors carry GNU's message and status: 1 for a missing URL, 2 for a bad option or value.
     #[test]
     fn reports_usage_errors() {
         let p = |s: &str| parse(&s.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
@@ -246,5 +248,6 @@ mod tests {
         assert_eq!(p("--bogus x"), Command::Usage("unrecognized option '--bogus'".into(), 2));
         assert_eq!(p("x -O"), Command::Usage("option requires an argument -- 'O'".into(), 2));
         assert_eq!(p("x --help"), Command::Help);
+        assert!(matches!(p("-T x u"), Command::BadValue(m) if m.starts_with("--timeout: Invalid time period")));
     }
 }

@@ -43,10 +43,11 @@ impl<'a, W: Write> DotProgress<'a, W> {
         }
     }
 
-    /// Pads the last row and prints its summary with the total elapsed time.
+    /// Pads the last row and prints its summary with the total elapsed time (`100%` after a whole body, less
+    /// when writing failed part way).
     pub fn finish(self) {
         let pad: String = (self.dots_in_row..ROW).map(|d| if d.is_multiple_of(CLUSTER) { "  " } else { " " }).collect();
-        let pct = self.total.map(|_| "100%".to_owned()).unwrap_or_default();
+        let pct = self.total.map_or_else(String::new, |t| format!("{:3}%", percent(self.written, t)));
         let rate = row_rate(self.row_bytes, self.row_started.elapsed());
         self.log.print(&format!("{pad}{pct} {rate}={}\n", elapsed(self.started.elapsed())));
     }
@@ -59,10 +60,7 @@ impl<'a, W: Write> DotProgress<'a, W> {
         if self.dots_in_row == ROW {
             // GNU reports the row's end (a multiple of 50 KiB), not bytes already buffered past it.
             let done = self.dots * DOT_BYTES;
-            let pct = match self.total {
-                Some(t) if t > 0 => format!("{:3}%", done.min(t) * 100 / t),
-                _ => String::new(),
-            };
+            let pct = self.total.map_or_else(String::new, |t| format!("{:3}%", percent(done, t)));
             let rate = row_rate(self.row_bytes, self.row_started.elapsed());
             self.log.print(&format!("{pct} {rate} {}\n{}", eta(self), row_prefix(self.dots)));
             self.dots_in_row = 0;
@@ -87,6 +85,11 @@ impl<W: Write> Write for DotProgress<'_, W> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// `done` as a whole percentage of `total` (an empty body counts as complete).
+fn percent(done: u64, total: u64) -> u64 {
+    (done.min(total) * 100).checked_div(total).unwrap_or(100)
 }
 
 /// `%6dK`: the offset in KiB at the start of a row.
