@@ -147,6 +147,13 @@ fn redirect_loop_gives_up() {
     assert_eq!(o.status.code(), Some(8));
 }
 
+/// A body that cannot be written (a full disk) exits 3, the file I/O status.
+#[test]
+fn write_failure_exits_3() {
+    let server = serve();
+    assert_eq!(same_as_gnu("-q -O /dev/full {url}/host", server).status.code(), Some(3));
+}
+
 /// 404 and 500 exit 8 with no body on stdout.
 #[test]
 fn error_status_exits_8() {
