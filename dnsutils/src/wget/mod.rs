@@ -90,8 +90,9 @@ fn run(opts: &options::Options) -> i32 {
         let code = match result {
             Ok(()) => 0,
             Err(e) => {
+                // Like GNU, even a bad URL is silent under `-q`; only the status tells.
                 if let error::WgetError::Url { .. } = e {
-                    eprintln!("{e}");
+                    log.print(&format!("{e}\n"));
                 }
                 e.exit_code()
             }
