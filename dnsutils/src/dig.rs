@@ -8,15 +8,16 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
+use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
 use crate::console::{self, out};
 use crate::dig_options::{DigArgError, DigLookup, parse_args};
 use crate::message_text::{grouped, header_lines, section_block};
-use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle, hex_dump, rdata_text};
-use crate::query::{EdnsSpec, QuerySpec, encode, random_cookie, random_id};
-use crate::reply::{OptRecord, Reply, parse};
+use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle, rdata_text};
+use crate::query::{EdnsSpec, QuerySpec, random_cookie, random_id};
+use crate::reply::{OptRecord, Reply};
 use crate::resolv_conf::ResolvConf;
 use crate::search::names_to_try;
-use crate::transport::{Protocol, Received, Settings, TRUNCATED_TEXT, exchange, server_text};
+use crate::transport::{Protocol, Received, Settings, TRUNCATED_TEXT, server_text};
 use crate::types::code;
 
 const SHORT_USAGE: &str = "Usage:  dig [@global-server] [domain] [q-type] [q-class] {q-opt}
@@ -120,8 +121,8 @@ fn server_addresses(server: &str, port: u16) -> Vec<SocketAddr> {
 }
 
 /// The servers of a lookup and the label dig prints for them in `;; SERVER: ip#port(label)`.
-fn servers(lookup: &DigLookup, conf: &ResolvConf) -> Vec<(SocketAddr, String)> {
-    let all: Vec<(SocketAddr, String)> = match &lookup.server {
+fn servers(lookup: &DigLookup, conf: &ResolvConf) -> Vec<Server> {
+    let all: Vec<Server> = match &lookup.server {
         Some(server) => server_addresses(server, lookup.port).into_iter().map(|a| (a, server.clone())).collect(),
         None => conf.servers().into_iter().map(|ip| (SocketAddr::new(ip, lookup.port), ip.to_string())).collect(),
     };
@@ -151,23 +152,19 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         ));
         return EXIT_INTERNAL;
     }
-    let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
-    let label = |address: SocketAddr| {
-        servers.iter().find(|(a, _)| *a == address).map_or_else(|| address.ip().to_string(), |(_, l)| l.clone())
-    };
     let ndots = lookup.ndots.unwrap_or(conf.ndots);
     let names = names_to_try(&name, &conf.search, ndots, lookup.search);
     let tcp = lookup.tcp.unwrap_or(matches!(rtype, code::ANY | code::AXFR | code::IXFR));
-    let mut settings = Settings {
+    let settings = Settings {
         timeout: Duration::from_secs(lookup.time.or(conf.timeout.map(u64::from)).unwrap_or(5).max(1)),
         tries: lookup.tries.or(conf.attempts).unwrap_or(3).max(1),
         tcp,
         ignore_truncation: lookup.ignore,
     };
+    let mut asker = Asker::new(&servers, settings, true);
     for (attempt, qname) in names.iter().enumerate() {
-        let id = random_id();
         let spec = QuerySpec {
-            id,
+            id: random_id(),
             name: qname.clone(),
             rtype,
             class: lookup.class.unwrap_or(code::IN),
@@ -180,34 +177,28 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
                 cookie: lookup.cookie.then(random_cookie),
             }),
         };
-        let query = match encode(&spec) {
-            Ok(query) => query,
-            Err(error) => {
-                console::err(&format!("{}: {error}\n", console::progname()));
-                return EXIT_INTERNAL;
-            }
-        };
-        let result = exchange(&query, id, &addresses, &settings);
-        settings.tries = result.tries_left;
-        console::notices(&result.notices, label, name.trim_end_matches('.'), || {
+        let truncated = || {
             if lookup.comments {
                 out(&format!("{TRUNCATED_TEXT}\n"));
             }
-        });
-        let Some(received) = result.reply else {
-            if console::ended_on_connect_failure(&result.notices) {
+        };
+        let (reply, received) = match asker.ask(&spec, name.trim_end_matches('.'), truncated) {
+            Ok(Answer::Reply { reply, received }) => (*reply, received),
+            Ok(Answer::NoReply { announced }) => {
+                if !announced {
+                    run.greet();
+                }
+                report_no_reply(announced);
                 return EXIT_NO_REPLY;
             }
-            run.greet();
-            out(";; no servers could be reached\n");
-            return EXIT_NO_REPLY;
-        };
-        let reply = match parse(received.bytes.clone(), true) {
-            Ok(reply) => reply,
-            Err(bad) => {
+            Ok(Answer::BadPacket { reason, bytes }) => {
                 // dig gives up on this lookup but still exits 0, as BIND 9.18 does.
-                out(&format!(";; Got bad packet: {bad}\n{}", hex_dump(&received.bytes)));
+                out(&bad_packet_text(reason, &bytes));
                 return 0;
+            }
+            Err(error) => {
+                console::err(&format!("{}: {error}\n", console::progname()));
+                return EXIT_INTERNAL;
             }
         };
         if reply.malformed {
@@ -217,7 +208,7 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         if reply.rcode() == 3 && !last && !lookup.showsearch {
             continue;
         }
-        print_reply(lookup, qname, &reply, &received, &label(received.server), run);
+        print_reply(lookup, qname, &reply, &received, &asker.label(received.server), run);
         if reply.rcode() != 3 || last {
             return 0;
         }

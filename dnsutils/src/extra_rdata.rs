@@ -6,7 +6,7 @@
 //! character-strings quoted, names absolute. Anything that does not decode cleanly returns `None`
 //! and is shown in RFC 3597 form instead.
 
-use crate::presentation::quoted_string;
+use crate::presentation::{push_label_byte, quoted_string};
 
 /// BIND breaks long hex and base64 fields into words of this many characters on one line.
 const WORD: usize = 56;
@@ -58,14 +58,7 @@ impl<'a> Reader<'a> {
             }
             let mut label = String::new();
             for &byte in self.take(length)? {
-                match byte {
-                    b'"' | b'(' | b')' | b'.' | b';' | b'\\' | b'@' | b'$' => {
-                        label.push('\\');
-                        label.push(char::from(byte));
-                    }
-                    0x21..=0x7e => label.push(char::from(byte)),
-                    _ => label.push_str(&format!("\\{byte:03}")),
-                }
+                push_label_byte(&mut label, byte);
             }
             labels.push(label);
         }

@@ -9,16 +9,15 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hickory_proto::rr::{Name, RData};
-
+use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
 use crate::console::{self, out};
 use crate::message_text::{header_lines, section_block};
-use crate::presentation::{DEFAULT_STYLE, hex_dump, name_text_no_dot, rdata_text, record_type_code};
-use crate::query::{QuerySpec, encode, parse_name, random_id};
-use crate::reply::{Reply, parse};
+use crate::presentation::{DEFAULT_STYLE, name_text_no_dot, rdata_text, record_type_code};
+use crate::query::{QuerySpec, random_id};
+use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::{as_address, names_to_try, reverse_name};
-use crate::transport::{Settings, exchange, resolve_server, server_text};
+use crate::transport::{Received, Settings, resolve_server, server_text};
 use crate::types::{self, code, type_text};
 
 const USAGE: &str = "Usage: host [-aCdilrTvVw] [-c class] [-N ndots] [-t type] [-W time]
@@ -45,27 +44,6 @@ const USAGE: &str = "Usage: host [-aCdilrTvVw] [-c class] [-N ndots] [-t type] [
        -4 use IPv4 query transport only
        -6 use IPv6 query transport only
 ";
-
-/// host's own rcode table (`Host X not found: N(TEXT)`), which stops at BADVERS.
-const RCODES: [&str; 17] = [
-    "NOERROR",
-    "FORMERR",
-    "SERVFAIL",
-    "NXDOMAIN",
-    "NOTIMP",
-    "REFUSED",
-    "YXDOMAIN",
-    "YXRRSET",
-    "NXRRSET",
-    "NOTAUTH",
-    "NOTZONE",
-    "RESERVED11",
-    "RESERVED12",
-    "RESERVED13",
-    "RESERVED14",
-    "RESERVED15",
-    "BADVERS",
-];
 
 /// Everything the command line sets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -286,25 +264,26 @@ pub fn main(args: Vec<OsString>) -> i32 {
 }
 
 /// The servers to ask: the operand, or resolv.conf's list, filtered by `-4`/`-6`.
-fn servers(options: &Options, conf: &ResolvConf) -> Result<Vec<SocketAddr>, String> {
-    let all: Vec<SocketAddr> = match &options.server {
-        Some(server) => vec![
+fn servers(options: &Options, conf: &ResolvConf) -> Result<Vec<Server>, String> {
+    let all: Vec<Server> = match &options.server {
+        Some(server) => vec![(
             resolve_server(server, options.port)
                 .ok_or_else(|| format!("host: couldn't get address for '{server}': not found\n"))?,
-        ],
-        None => conf.servers().into_iter().map(|ip| SocketAddr::new(ip, options.port)).collect(),
+            server.clone(),
+        )],
+        None => conf.servers().into_iter().map(|ip| (SocketAddr::new(ip, options.port), ip.to_string())).collect(),
     };
     Ok(all
         .into_iter()
-        .filter(|server| match options.family {
-            Some(4) => server.is_ipv4(),
-            Some(6) => server.is_ipv6(),
+        .filter(|(address, _)| match options.family {
+            Some(4) => address.is_ipv4(),
+            Some(6) => address.is_ipv6(),
             _ => true,
         })
         .collect())
 }
 
-fn run(options: &Options, conf: &ResolvConf, servers: &[SocketAddr]) -> i32 {
+fn run(options: &Options, conf: &ResolvConf, servers: &[Server]) -> i32 {
     let default_lookups = options.rtype.is_none() && options.class == code::IN;
     let ndots = options.ndots.unwrap_or(conf.ndots);
     let first = match as_address(&options.name) {
@@ -317,7 +296,7 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[SocketAddr]) -> i32 {
             rtype: options.rtype.unwrap_or(code::A),
         },
     };
-    let settings = Settings {
+    let mut settings = Settings {
         timeout: Duration::from_secs(options.timeout.or(conf.timeout.map(u64::from)).unwrap_or(5)),
         tries: options.retries.unwrap_or(1).saturating_add(1).max(2),
         tcp: options.tcp,
@@ -326,9 +305,13 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[SocketAddr]) -> i32 {
     let mut queue = VecDeque::from([first]);
     let mut state = RunState::default();
     while let Some(lookup) = queue.pop_front() {
-        match run_lookup(&lookup, options, servers, &settings, &mut state) {
+        // Each lookup, follow-ups included, starts with the full try budget.
+        let mut asker = Asker::new(servers, settings, false);
+        let outcome = run_lookup(&lookup, options, &mut asker, &mut state);
+        settings.tcp = asker.uses_tcp();
+        match outcome {
             Ok(Some((qname, reply))) if default_lookups && lookup.rtype == code::A && reply.rcode() == 0 => {
-                let target = chase_cnames(&qname, &reply);
+                let target = name_text_no_dot(&reply.cname_target(&qname));
                 for rtype in [code::AAAA, code::MX] {
                     queue.push_back(Lookup { textname: target.clone(), names: vec![format!("{target}.")], rtype });
                 }
@@ -344,20 +327,16 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[SocketAddr]) -> i32 {
 fn run_lookup(
     lookup: &Lookup,
     options: &Options,
-    servers: &[SocketAddr],
-    settings: &Settings,
+    asker: &mut Asker,
     state: &mut RunState,
 ) -> Result<Option<(String, Reply)>, i32> {
-    let mut settings = *settings;
     for (attempt, qname) in lookup.names.iter().enumerate() {
-        let shown = qname.strip_suffix('.').unwrap_or(qname);
-        let trying = format!("Trying \"{shown}\"\n");
+        let trying = format!("Trying \"{}\"\n", qname.strip_suffix('.').unwrap_or(qname));
         if options.verbose {
             out(&trying);
         }
-        let id = random_id();
         let spec = QuerySpec {
-            id,
+            id: random_id(),
             name: qname.clone(),
             rtype: lookup.rtype,
             class: options.class,
@@ -366,33 +345,28 @@ fn run_lookup(
             checking_disabled: false,
             edns: None,
         };
-        let query = encode(&spec).map_err(|error| {
-            console::err(&format!("host: {error}\n"));
-            1
-        })?;
-        let result = exchange(&query, id, servers, &settings);
-        settings.tries = result.tries_left;
-        let label_of = |server: SocketAddr| options.server.clone().unwrap_or_else(|| server.ip().to_string());
-        console::notices(&result.notices, label_of, &lookup.textname, || {
+        // A TCP retry after truncation is a new query to BIND, with its own `Trying` line.
+        let answer = asker.ask(&spec, &lookup.textname, || {
             if options.verbose {
                 out(&trying);
             }
         });
-        let Some(received) = result.reply else {
-            if !console::ended_on_connect_failure(&result.notices) {
-                out(";; no servers could be reached\n");
+        let (reply, received) = match answer {
+            Ok(Answer::Reply { reply, received }) => (*reply, received),
+            Ok(Answer::NoReply { announced }) => {
+                report_no_reply(announced);
+                return Err(1);
             }
-            return Err(1);
-        };
-        let reply = match parse(received.bytes.clone(), false) {
-            Ok(reply) => reply,
-            Err(bad) => {
-                out(&format!(";; Got bad packet: {bad}\n{}", hex_dump(&received.bytes)));
+            Ok(Answer::BadPacket { reason, bytes }) => {
+                out(&bad_packet_text(reason, &bytes));
+                return Err(1);
+            }
+            Err(error) => {
+                console::err(&format!("host: {error}\n"));
                 return Err(1);
             }
         };
-        let last = attempt + 1 == lookup.names.len();
-        if reply.rcode() == 3 && !last {
+        if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;
         }
         if let Some(server) = &options.server
@@ -406,19 +380,24 @@ fn run_lookup(
         }
         print_reply(lookup, qname, &reply, options, state);
         if options.verbose {
-            let line = format!(
-                "Received {} bytes from {} in {} ms\n",
-                received.bytes.len(),
-                server_text(received.server),
-                received.elapsed.as_millis()
-            );
-            // BIND 9.18 reports a final NXDOMAIN twice in verbose mode.
-            let times = if reply.rcode() == 3 { 2 } else { 1 };
-            out(&line.repeat(times));
+            print_received(&reply, &received);
         }
         return Ok(Some((qname.clone(), reply)));
     }
     Ok(None)
+}
+
+/// `Received N bytes from ip#port in T ms`, after a verbose reply.
+fn print_received(reply: &Reply, received: &Received) {
+    let line = format!(
+        "Received {} bytes from {} in {} ms\n",
+        received.bytes.len(),
+        server_text(received.server),
+        received.elapsed.as_millis()
+    );
+    // BIND 9.18 reports a final NXDOMAIN twice in verbose mode.
+    let times = if reply.rcode() == 3 { 2 } else { 1 };
+    out(&line.repeat(times));
 }
 
 /// Prints one final reply the way host's `printmessage` does.
@@ -428,7 +407,7 @@ fn print_reply(lookup: &Lookup, qname: &str, reply: &Reply, options: &Options, s
     if rcode != 0 {
         state.seen_error = true;
         let name = if rcode == 3 { lookup.textname.as_str() } else { shown };
-        let text = RCODES.get(usize::from(rcode)).map_or_else(|| format!("?{rcode}"), |t| (*t).to_string());
+        let text = crate::message_text::short_rcode_text(rcode);
         out(&format!("Host {name} not found: {rcode}({text})\n"));
         return;
     }
@@ -473,22 +452,6 @@ fn phrase(rtype: u16) -> String {
         _ => return format!("has {} record", type_text(rtype)),
     };
     known.to_string()
-}
-
-/// Follows the CNAME chain from `qname` through the answer section; returns the end (no final dot).
-fn chase_cnames(qname: &str, reply: &Reply) -> String {
-    let Ok(mut name) = parse_name(qname) else { return qname.trim_end_matches('.').to_string() };
-    for _ in 0..reply.answers().len() {
-        let next: Option<Name> = reply.answers().iter().find_map(|record| match &record.data {
-            RData::CNAME(cname) if record.name == name => Some(cname.0.clone()),
-            _ => None,
-        });
-        match next {
-            Some(target) => name = target,
-            None => break,
-        }
-    }
-    name_text_no_dot(&name)
 }
 
 #[cfg(test)]

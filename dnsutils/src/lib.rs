@@ -5,6 +5,7 @@
 //! `search`), then the one I/O module (`transport`), then one module per tool, each exposing
 //! `main(args) -> exit code` for the multi-call binary.
 
+pub mod asking;
 pub mod console;
 pub mod dig;
 pub mod dig_options;

@@ -62,6 +62,14 @@ pub fn opcode_text(opcode: u16) -> &'static str {
     OPCODES.get(usize::from(opcode)).copied().unwrap_or("RESERVED")
 }
 
+/// host's and nslookup's own rcode table, which stops at BADVERS and writes `?N` beyond it.
+pub fn short_rcode_text(rcode: u16) -> String {
+    match RCODES.get(usize::from(rcode)) {
+        Some(text) if rcode <= 16 => (*text).to_string(),
+        _ => format!("?{rcode}"),
+    }
+}
+
 /// The mnemonic of a response code, or its number when BIND has none.
 pub fn rcode_text(rcode: u16) -> String {
     match RCODES.get(usize::from(rcode)) {
@@ -167,11 +175,13 @@ mod tests {
         );
     }
 
-    /// Unknown response codes print as numbers.
+    /// Unknown response codes print as numbers; host's table stops at BADVERS.
     #[test]
     fn rcode_names() {
         assert_eq!(rcode_text(2), "SERVFAIL");
         assert_eq!(rcode_text(30), "30");
+        assert_eq!(short_rcode_text(16), "BADVERS");
+        assert_eq!(short_rcode_text(17), "?17");
     }
 
     /// Interleaved records come out grouped by owner and type.

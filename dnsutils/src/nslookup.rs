@@ -10,15 +10,16 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hickory_proto::rr::{Name, RData, Record};
+use hickory_proto::rr::{RData, Record};
 
+use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
 use crate::console::{self, out};
-use crate::presentation::{hex_dump, name_text_no_dot, rdata_text, record_type_code};
-use crate::query::{QuerySpec, encode, parse_name, random_id};
-use crate::reply::{Reply, parse};
+use crate::presentation::{name_text_no_dot, rdata_text, record_type_code};
+use crate::query::{QuerySpec, random_id};
+use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::{as_address, names_to_try, reverse_name};
-use crate::transport::{Settings, TRUNCATED_TEXT, exchange, resolve_server, server_text};
+use crate::transport::{Settings, TRUNCATED_TEXT, resolve_server, server_text};
 use crate::types::{self, code};
 
 /// Phrases by type code for `name<TAB>phrase rdata` lines (`nslookup.c` `rtypetext[]`).
@@ -65,27 +66,6 @@ const PHRASES: [&str; 42] = [
     "dname = ",
     "rtype_40 = ",
     "optional = ",
-];
-
-/// Response code names as nslookup prints them.
-const RCODES: [&str; 17] = [
-    "NOERROR",
-    "FORMERR",
-    "SERVFAIL",
-    "NXDOMAIN",
-    "NOTIMP",
-    "REFUSED",
-    "YXDOMAIN",
-    "YXRRSET",
-    "NXRRSET",
-    "NOTAUTH",
-    "NOTZONE",
-    "RESERVED11",
-    "RESERVED12",
-    "RESERVED13",
-    "RESERVED14",
-    "RESERVED15",
-    "BADVERS",
 ];
 
 /// The command line.
@@ -240,7 +220,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         return 1;
     };
     let conf = ResolvConf::load();
-    let servers: Vec<(SocketAddr, String)> = match &options.server {
+    let servers: Vec<Server> = match &options.server {
         Some(server) => match resolve_server(server, options.port) {
             Some(address) => vec![(address, server.clone())],
             None => {
@@ -255,7 +235,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     code
 }
 
-fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[(SocketAddr, String)]) -> i32 {
+fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[Server]) -> i32 {
     let default_lookups = options.rtype.is_none();
     let first = match as_address(name) {
         Some(address) if default_lookups => {
@@ -270,7 +250,7 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[(SocketAddr,
             }
         }
     };
-    let settings = Settings {
+    let mut settings = Settings {
         timeout: Duration::from_secs(options.timeout.or(conf.timeout.map(u64::from)).unwrap_or(5)),
         tries: options.retry.or(conf.attempts).unwrap_or(3).max(1),
         tcp: options.tcp,
@@ -279,13 +259,16 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[(SocketAddr,
     let mut state = RunState::default();
     let mut queue = VecDeque::from([first]);
     while let Some(lookup) = queue.pop_front() {
-        let Some((qname, reply, server)) = run_lookup(&lookup, options, servers, &settings, &mut state) else {
+        let mut asker = Asker::new(servers, settings, false);
+        let outcome = run_lookup(&lookup, options, &mut asker, &mut state);
+        settings.tcp = asker.uses_tcp();
+        let Some((qname, reply, server)) = outcome else {
             return 1;
         };
-        let label = server_label(servers, server);
+        let label = asker.label(server);
         print_reply(&lookup, &qname, &reply, default_lookups, (server, &label), &mut state);
         if default_lookups && lookup.rtype == code::A && reply.rcode() == 0 {
-            let target = chase_cnames(&qname, &reply);
+            let target = crate::presentation::name_text(&reply.cname_target(&qname));
             let textname = target.trim_end_matches('.').to_string();
             queue.push_back(Lookup { textname, names: vec![target], rtype: code::AAAA });
         }
@@ -297,16 +280,12 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[(SocketAddr,
 fn run_lookup(
     lookup: &Lookup,
     options: &Options,
-    servers: &[(SocketAddr, String)],
-    settings: &Settings,
+    asker: &mut Asker,
     state: &mut RunState,
 ) -> Option<(String, Reply, SocketAddr)> {
-    let addresses: Vec<SocketAddr> = servers.iter().map(|(address, _)| *address).collect();
-    let mut settings = *settings;
     for (attempt, qname) in lookup.names.iter().enumerate() {
-        let id = random_id();
         let spec = QuerySpec {
-            id,
+            id: random_id(),
             name: qname.clone(),
             rtype: lookup.rtype,
             class: options.class,
@@ -315,30 +294,25 @@ fn run_lookup(
             checking_disabled: false,
             edns: None,
         };
-        let query = encode(&spec).ok()?;
-        let result = exchange(&query, id, &addresses, &settings);
-        settings.tries = result.tries_left;
-        let label_of = |server: SocketAddr| server_label(servers, server);
-        console::notices(&result.notices, label_of, &lookup.textname, || out(&format!("{TRUNCATED_TEXT}\n")));
-        let Some(received) = result.reply else {
-            if !console::ended_on_connect_failure(&result.notices) {
-                out(";; no servers could be reached\n");
+        let answer = asker.ask(&spec, &lookup.textname, || out(&format!("{TRUNCATED_TEXT}\n"))).ok()?;
+        let (reply, received) = match answer {
+            Answer::Reply { reply, received } => (*reply, received),
+            Answer::NoReply { announced } => {
+                report_no_reply(announced);
+                state.failed = true;
+                return None;
             }
-            state.failed = true;
-            return None;
-        };
-        let reply = match parse(received.bytes.clone(), false) {
-            Ok(reply) => reply,
-            Err(bad) => {
-                out(&format!(";; Got bad packet: {bad}\n{}", hex_dump(&received.bytes)));
+            Answer::BadPacket { reason, bytes } => {
+                out(&bad_packet_text(reason, &bytes));
                 state.failed = true;
                 return None;
             }
         };
+        let label = asker.label(received.server);
         if reply.rcode() == 2 {
-            out(&format!(";; Got SERVFAIL reply from {}\n", server_label(servers, received.server)));
+            out(&format!(";; Got SERVFAIL reply from {label}\n"));
         } else if options.server.is_none() && options.recurse && !reply.header.recursion_available() {
-            out(&format!(";; Got recursion not available from {}\n", server_label(servers, received.server)));
+            out(&format!(";; Got recursion not available from {label}\n"));
         }
         if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;
@@ -346,11 +320,6 @@ fn run_lookup(
         return Some((qname.clone(), reply, received.server));
     }
     None
-}
-
-/// How the user named the server that answered (the operand, or its address).
-fn server_label(servers: &[(SocketAddr, String)], server: SocketAddr) -> String {
-    servers.iter().find(|(address, _)| *address == server).map_or_else(|| server.ip().to_string(), |(_, l)| l.clone())
 }
 
 /// Prints one reply the way nslookup's `printmessage` does.
@@ -370,7 +339,7 @@ fn print_reply(
     let shown = qname.strip_suffix('.').filter(|s| !s.is_empty()).unwrap_or(qname);
     let rcode = reply.rcode();
     if rcode != 0 {
-        let rcode_text = RCODES.get(usize::from(rcode)).map_or_else(|| format!("?{rcode}"), |t| (*t).to_string());
+        let rcode_text = crate::message_text::short_rcode_text(rcode);
         text.push_str(&format!("** server can't find {shown}: {rcode_text}\n"));
         state.failed = true;
         out(&text);
@@ -422,22 +391,6 @@ fn section_lines(records: &[Record], answer: bool) -> String {
         }
     }
     text
-}
-
-/// The absolute name the CNAME chain from `qname` ends at in the answer section.
-fn chase_cnames(qname: &str, reply: &Reply) -> String {
-    let Ok(mut name) = parse_name(qname) else { return qname.to_string() };
-    for _ in 0..reply.answers().len() {
-        let next: Option<Name> = reply.answers().iter().find_map(|record| match &record.data {
-            RData::CNAME(cname) if record.name == name => Some(cname.0.clone()),
-            _ => None,
-        });
-        match next {
-            Some(target) => name = target,
-            None => break,
-        }
-    }
-    crate::presentation::name_text(&name)
 }
 
 #[cfg(test)]

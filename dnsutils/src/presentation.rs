@@ -55,7 +55,7 @@ fn pad_to(line: &mut String, col: usize) {
 }
 
 /// One label byte in BIND's master-file escaping.
-fn push_label_byte(out: &mut String, byte: u8) {
+pub(crate) fn push_label_byte(out: &mut String, byte: u8) {
     match byte {
         b'"' | b'(' | b')' | b'.' | b';' | b'\\' | b'@' | b'$' => {
             out.push('\\');

@@ -117,6 +117,23 @@ impl Reply {
     pub fn answers(&self) -> &[Record] {
         &self.sections[0]
     }
+
+    /// Where the CNAME chain starting at `qname` ends in the answer section (host and nslookup
+    /// ask their follow-up queries for that name). Bounded by the answer count, so loops end.
+    pub fn cname_target(&self, qname: &str) -> Name {
+        let Ok(mut name) = crate::query::parse_name(qname) else { return Name::root() };
+        for _ in 0..self.answers().len() {
+            let next = self.answers().iter().find_map(|record| match &record.data {
+                RData::CNAME(cname) if record.name == name => Some(cname.0.clone()),
+                _ => None,
+            });
+            match next {
+                Some(target) => name = target,
+                None => break,
+            }
+        }
+        name
+    }
 }
 
 /// Why a reply could not be parsed, in BIND's `isc_result_totext` words.
