@@ -12,6 +12,7 @@ pub mod dig_options;
 pub mod error;
 pub mod extra_rdata;
 pub mod host;
+pub mod host_options;
 pub mod locale;
 pub mod message_text;
 pub mod nslookup;
