@@ -11,10 +11,11 @@ use std::time::{Duration, SystemTime};
 use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
 use crate::console::{self, out};
 use crate::dig_options::{DigArgError, DigLookup, parse_args};
+use crate::edns_text::opt_pseudosection;
 use crate::message_text::{grouped, header_lines, section_block};
 use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle, rdata_text};
 use crate::query::{EdnsSpec, QuerySpec, random_cookie, random_id};
-use crate::reply::{OptRecord, Reply};
+use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::names_to_try;
 use crate::transport::{Protocol, Received, Settings, TRUNCATED_TEXT, server_text};
@@ -295,85 +296,6 @@ fn is_under_local(qname: &str) -> bool {
     lower == "local." || lower.ends_with(".local.")
 }
 
-/// The `;; OPT PSEUDOSECTION:` block.
-fn opt_pseudosection(opt: &OptRecord) -> String {
-    let mut flags = String::new();
-    if opt.flags & 0x8000 != 0 {
-        flags.push_str(" do");
-    }
-    let mut text = format!(";; OPT PSEUDOSECTION:\n; EDNS: version: {}, flags:{flags}", opt.version);
-    let mbz = opt.flags & 0x7fff;
-    if mbz != 0 {
-        text.push_str(&format!("; MBZ: 0x{mbz:04x}"));
-    }
-    text.push_str(&format!("; udp: {}\n", opt.udp_size));
-    for (option, value) in &opt.options {
-        text.push_str(&edns_option_line(*option, value));
-    }
-    text
-}
-
-/// Extended DNS Error purposes by info code (RFC 8914 and its registry).
-const EDE_TEXTS: [&str; 25] = [
-    "Other",
-    "Unsupported DNSKEY Algorithm",
-    "Unsupported DS Digest Type",
-    "Stale Answer",
-    "Forged Answer",
-    "DNSSEC Indeterminate",
-    "DNSSEC Bogus",
-    "Signature Expired",
-    "Signature Not Yet Valid",
-    "DNSKEY Missing",
-    "RRSIGs Missing",
-    "No Zone Key Bit Set",
-    "NSEC Missing",
-    "Cached Error",
-    "Not Ready",
-    "Blocked",
-    "Censored",
-    "Filtered",
-    "Prohibited",
-    "Stale NXDOMAIN Answer",
-    "Not Authoritative",
-    "Not Supported",
-    "No Reachable Authority",
-    "Network Error",
-    "Invalid Data",
-];
-
-/// One EDNS option line as dig 9.18 prints it.
-fn edns_option_line(option: u16, value: &[u8]) -> String {
-    let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
-    let printable: String =
-        value.iter().map(|&b| if (0x20..0x7f).contains(&b) { char::from(b) } else { '.' }).collect();
-    match option {
-        3 => format!("; NSID: {} (\"{printable}\")\n", spaced_hex(value)),
-        15 if value.len() >= 2 => {
-            let info = u16::from_be_bytes([value[0], value[1]]);
-            let extra = &value[2..];
-            let mut line = format!("; EDE: {info}");
-            if let Some(text) = EDE_TEXTS.get(usize::from(info)) {
-                line.push_str(&format!(" ({text})"));
-            }
-            if !extra.is_empty() {
-                line.push_str(&format!(": ({})", String::from_utf8_lossy(extra)));
-            }
-            line + "\n"
-        }
-        10 => {
-            let verdict = if value.len() == 8 { " (echoed)" } else { " (good)" };
-            format!("; COOKIE: {hex}{verdict}\n")
-        }
-        _ => format!("; OPT={option}: {} (\"{printable}\")\n", spaced_hex(value)),
-    }
-}
-
-/// Hex bytes separated by spaces, as dig prints generic EDNS options.
-fn spaced_hex(value: &[u8]) -> String {
-    value.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
-}
-
 /// The statistics footer and its trailing blank line.
 fn stats(reply: &Reply, received: &Received, label: &str) -> String {
     let protocol = match received.protocol {
@@ -430,19 +352,6 @@ mod tests {
     fn when_matches_strftime() {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_689_520);
         assert_eq!(when(at), "Thu Nov 26 10:38:40 UTC 2026");
-    }
-
-    /// The OPT line for dig's usual reply from knotd (captured).
-    #[test]
-    fn opt_line() {
-        let opt = OptRecord { udp_size: 1232, rcode_high: 0, version: 0, flags: 0, options: Vec::new() };
-        assert_eq!(opt_pseudosection(&opt), ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n");
-    }
-
-    /// EDE options print their code and purpose (captured from dig against knotd's REFUSED).
-    #[test]
-    fn ede_line() {
-        assert_eq!(edns_option_line(15, &[0, 20]), "; EDE: 20 (Not Authoritative)\n");
     }
 
     /// Names under .local trigger the mDNS warning; others do not.

@@ -9,6 +9,7 @@ pub mod asking;
 pub mod console;
 pub mod dig;
 pub mod dig_options;
+pub mod edns_text;
 pub mod error;
 pub mod extra_rdata;
 pub mod host;
