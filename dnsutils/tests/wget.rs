@@ -27,42 +27,56 @@ fn serve() -> SocketAddr {
     addr
 }
 
-/// Reads one request and answers it by path (see the match arms for the routes).
+/// Answers requests by path (see the match arms for the routes); paths under `/ka/` keep the connection open
+/// for the next request, all others close it after one response.
 fn answer(mut stream: TcpStream) {
     let mut reader = BufReader::new(stream.try_clone().expect("clone the connection"));
-    let mut request_line = String::new();
-    let _ = reader.read_line(&mut request_line);
-    let mut line = String::new();
-    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            line.clear();
+        }
+        let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let keep_alive = path.starts_with("/ka/");
+        let Some(reply) = route(&path, request_line.starts_with("HEAD"), keep_alive) else { return };
+        if stream.write_all(reply.as_bytes()).is_err() || !keep_alive {
+            return;
+        }
     }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-    let head_only = request_line.starts_with("HEAD");
+}
+
+/// The full response for `path`, or `None` for the route that never answers.
+fn route(path: &str, head_only: bool, keep_alive: bool) -> Option<String> {
+    let connection = if keep_alive { "" } else { "Connection: close\r\n" };
     let fixed = |status: &str, extra: &str, body: &str| {
         let head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{extra}{connection}\r\n",
             body.len()
         );
         if head_only { head } else { head + body }
     };
-    let reply = match path.as_str() {
-        "/host" => fixed("200 OK", "", HOST_BODY),
+    Some(match path {
+        "/host" | "/ka/host" => fixed("200 OK", "", HOST_BODY),
         "/r/target" => fixed("200 OK", "", "target\n"),
         "/chunked" => "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
                        7\r\nhello, \r\n6\r\nworld\n\r\n0\r\n\r\n"
             .to_owned(),
         "/unframed" => "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil close\n".to_owned(),
         "/redirect" => fixed("302 Found", "Location: /host\r\n", ""),
+        "/ka/redirect" => fixed("302 Found", "Location: /ka/host\r\n", "moved\n"),
         "/r/relative" => fixed("301 Moved Permanently", "Location: target\r\n", ""),
         "/loop" => fixed("302 Found", "Location: /loop\r\n", ""),
         "/error" => fixed("500 Internal Server Error", "", "boom\n"),
         "/silent" => {
             std::thread::sleep(Duration::from_secs(10));
-            return;
+            return None;
         }
         _ => fixed("404 Not Found", "", "not found\n"),
-    };
-    let _ = stream.write_all(reply.as_bytes());
+    })
 }
 
 fn ours(args: &[String]) -> Output {
@@ -180,7 +194,8 @@ fn spider_checks_existence() {
     assert_eq!(same_as_gnu("-q --spider {url}/missing", server).status.code(), Some(8));
 }
 
-/// The verbose log, dot display included, matches GNU's apart from timestamps, rates and times.
+/// The verbose log (dot display, connection reuse and the multi-URL summary included) matches GNU's
+/// apart from timestamps, rates and times.
 #[test]
 fn verbose_log_matches_gnu() {
     let server = serve();
@@ -188,10 +203,18 @@ fn verbose_log_matches_gnu() {
         (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "DATE"),
         (r"(?m)(\.|K|%) +[0-9.]+[ KMG][= ][0-9.]*s$", "$1 RATE TIME"),
         (r"\([0-9.]+ [KMG]?B/s\)", "(RATE)"),
+        (r"(clock time:| in) [0-9.]+s", "$1 TIME"),
     ]
     .map(|(re, with)| (regex::Regex::new(re).expect("valid regex"), with));
     let mask = |s: &str| masks.iter().fold(s.to_owned(), |acc, (re, with)| re.replace_all(&acc, *with).into_owned());
-    for line in ["-O- {url}/redirect", "-O- {url}/missing", "--spider {url}/host", "-S -O- {url}/chunked"] {
+    for line in [
+        "-O- {url}/redirect",
+        "-O- {url}/missing",
+        "--spider {url}/host",
+        "-S -O- {url}/chunked",
+        "-O- {url}/ka/redirect",
+        "-O- {url}/ka/host {url}/missing {url}/ka/host",
+    ] {
         let a = args(line, server);
         let (o, g) = (ours(&a), gnu(&a));
         assert_eq!(mask(&text(&o.stderr)), mask(&text(&g.stderr)), "stderr of wget {line}");

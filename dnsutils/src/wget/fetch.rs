@@ -1,6 +1,8 @@
 //! One URL from start to finish, as GNU wget does it: log the attempt, resolve, connect to each address in
 //! turn, send the request, read the head; retry timeouts and broken connections (waiting 1 s, 2 s, ... up to
-//! 10 s between tries); follow up to `--max-redirect` redirects; then save or check the body.
+//! 10 s between tries); follow up to `--max-redirect` redirects; then save or check the body. Like GNU, it
+//! asks for keep-alive and sends the next request (after a redirect, or for the next URL) over the same
+//! connection when the server allows it.
 
 use std::fs::File;
 use std::io::{self, BufReader, Write};
@@ -18,15 +20,41 @@ use crate::locale::quote;
 
 /// GNU wget's default read timeout when `-T` is not given.
 const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(900);
+/// What GNU prints before each URL it checks in `--spider` mode.
+pub const SPIDER_MODE: &str = "Spider mode enabled. Check if remote file exists.\n";
 /// Longest wait between two tries (GNU's `--waitretry` default).
 const MAX_RETRY_WAIT: u64 = 10;
 
-/// Downloads (or, with `--spider`, checks) `url`, following redirects; `file` is the `-O FILE` output.
-pub fn fetch(url: &Url, opts: &Options, log: &Log, mut file: Option<&mut File>) -> Result<(), WgetError> {
+/// What one successful download moved, for GNU's closing summary over several URLs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Saved {
+    /// Body bytes written.
+    pub bytes: u64,
+    /// Time spent receiving them.
+    pub took: Duration,
+}
+
+/// An open connection to `host:port`, positioned at the start of the next response.
+pub struct Connection {
+    host: String,
+    port: u16,
+    reader: BufReader<TcpStream>,
+}
+
+/// Downloads (or, with `--spider`, checks) `url`, following redirects; `file` is the `-O FILE` output and
+/// `kept` a connection the previous response left open, taken if it goes to the same place and refilled
+/// when this one may persist.
+pub fn fetch(
+    url: &Url,
+    opts: &Options,
+    log: &Log,
+    mut file: Option<&mut File>,
+    kept: &mut Option<Connection>,
+) -> Result<Saved, WgetError> {
     let mut url = url.clone();
     let mut redirects = 0;
     loop {
-        let (mut reader, head) = exchange_with_retries(&url, opts, log)?;
+        let (mut conn, head) = exchange_with_retries(&url, opts, log, kept)?;
         let location = head.header("Location").filter(|_| matches!(head.code, 301 | 302 | 303 | 307 | 308));
         if let Some(location) = location {
             log.print(&format!("Location: {location} [following]\n"));
@@ -36,9 +64,16 @@ pub fn fetch(url: &Url, opts: &Options, log: &Log, mut file: Option<&mut File>) 
                 return Err(WgetError::Server(format!("{} redirections exceeded", opts.max_redirect)));
             }
             url = url.join(location)?;
+            if opts.spider {
+                // GNU announces spider mode again for the new URL and does not reuse a HEAD connection.
+                log.print(SPIDER_MODE);
+            } else {
+                *kept = keep(conn, &head, opts);
+            }
             continue;
         }
         if !(200..300).contains(&head.code) {
+            *kept = keep(conn, &head, opts);
             if opts.spider {
                 log.print("Remote file does not exist -- broken link!!!\n\n");
             } else {
@@ -46,13 +81,32 @@ pub fn fetch(url: &Url, opts: &Options, log: &Log, mut file: Option<&mut File>) 
             }
             return Err(WgetError::Server(format!("ERROR {}: {}", head.code, head.reason)));
         }
-        log.print(&length_line(head.content_length(), head.header("Content-Type")));
+        log.print(&length_line(head.content_length(), head.content_type()));
         if opts.spider {
-            log.print("Remote file exists.\n\n");
-            return Ok(());
+            if head.content_type() == Some("text/html") {
+                log.print("Remote file exists and could contain further links,\nbut recursion is disabled -- not retrieving.\n\n");
+            } else {
+                log.print("Remote file exists.\n\n");
+            }
+            *kept = keep(conn, &head, opts);
+            return Ok(Saved::default());
         }
-        return save(&url, &head, &mut reader, opts, log, file.as_deref_mut());
+        let saved = save(&url, &head, &mut conn.reader, opts, log, file.as_deref_mut())?;
+        // The body was read to its framed end, so nothing is left to drain.
+        *kept = head.keeps_alive().then_some(conn);
+        return Ok(saved);
     }
+}
+
+/// `conn` after reading and discarding the rest of this response, if the server lets it persist.
+fn keep(mut conn: Connection, head: &Head, opts: &Options) -> Option<Connection> {
+    if !head.keeps_alive() {
+        return None;
+    }
+    if !opts.spider && http::has_body(head.code) {
+        http::copy_body(&mut conn.reader, head, &mut io::sink()).ok()?;
+    }
+    Some(conn)
 }
 
 /// Writes the body where `-O` says and logs GNU's closing line.
@@ -63,7 +117,7 @@ fn save(
     opts: &Options,
     log: &Log,
     file: Option<&mut File>,
-) -> Result<(), WgetError> {
+) -> Result<Saved, WgetError> {
     let started = Instant::now();
     let mut stdout;
     let mut created;
@@ -99,7 +153,7 @@ fn save(
     let what = if name == "-" { "written to stdout".to_owned() } else { format!("{} saved", quote(&name)) };
     let now = timestamp(SystemTime::now());
     log.print(&format!("\n{now} ({}) - {what} [{total}]\n\n", rate(copied, started.elapsed())));
-    Ok(())
+    Ok(Saved { bytes: copied, took: started.elapsed() })
 }
 
 fn flushed(out: &mut impl Write, copied: u64) -> Result<u64, WgetError> {
@@ -124,10 +178,15 @@ fn local_name(url: &Url) -> String {
 }
 
 /// Runs [`exchange`] until it succeeds, fails for good, or `-t` tries are used up.
-fn exchange_with_retries(url: &Url, opts: &Options, log: &Log) -> Result<(BufReader<TcpStream>, Head), WgetError> {
+fn exchange_with_retries(
+    url: &Url,
+    opts: &Options,
+    log: &Log,
+    kept: &mut Option<Connection>,
+) -> Result<(Connection, Head), WgetError> {
     let mut attempt = 1u32;
     loop {
-        match exchange(url, opts, log, attempt) {
+        match exchange(url, opts, log, attempt, kept.take()) {
             Ok(done) => return Ok(done),
             Err(e) if e.is_retryable() && (opts.tries == 0 || attempt < opts.tries) => {
                 log.print("Retrying.\n\n");
@@ -144,21 +203,35 @@ fn exchange_with_retries(url: &Url, opts: &Options, log: &Log) -> Result<(BufRea
     }
 }
 
-/// One try: resolve, connect, send the request and read the response head, logging each step.
-fn exchange(url: &Url, opts: &Options, log: &Log, attempt: u32) -> Result<(BufReader<TcpStream>, Head), WgetError> {
+/// One try: reuse `kept` if it goes to the same place, else resolve and connect; send the request and read
+/// the response head, logging each step.
+fn exchange(
+    url: &Url,
+    opts: &Options,
+    log: &Log,
+    attempt: u32,
+    kept: Option<Connection>,
+) -> Result<(Connection, Head), WgetError> {
     let now = timestamp(SystemTime::now());
     let tried = if attempt > 1 { format!("(try:{attempt:2})  ") } else { String::new() };
     log.print(&format!("--{now}--  {tried}{url}\n"));
-    let stream = connect(url, opts, log)?;
+    let mut reader = match kept {
+        Some(conn) if conn.host == url.host && conn.port == url.port => {
+            log.print(&format!("Reusing existing connection to {}.\n", addr_text(&url.host, url.port)));
+            conn.reader
+        }
+        _ => BufReader::new(connect(url, opts, log)?),
+    };
+    let stream = reader.get_ref();
     let timeout = opts.timeout.unwrap_or(DEFAULT_READ_TIMEOUT);
     stream.set_read_timeout(Some(timeout)).map_err(WgetError::Network)?;
     stream.set_write_timeout(Some(timeout)).map_err(WgetError::Network)?;
     let method = if opts.spider { "HEAD" } else { "GET" };
-    (&stream)
+    let mut writer = stream;
+    writer
         .write_all(http::request(method, url, &opts.user_agent, &opts.headers).as_bytes())
         .map_err(WgetError::Network)?;
     log.print("HTTP request sent, awaiting response... ");
-    let mut reader = BufReader::new(stream);
     let head = http::read_head(&mut reader).inspect_err(|e| match e {
         WgetError::Network(io) => log.print(&format!("Read error ({}) in headers.\n", strerror(io))),
         other => log.print(&format!("{other}\n")),
@@ -174,7 +247,7 @@ fn exchange(url: &Url, opts: &Options, log: &Log, attempt: u32) -> Result<(BufRe
     } else {
         log.print(&format!("{} {}\n", head.code, head.reason));
     }
-    Ok((reader, head))
+    Ok((Connection { host: url.host.clone(), port: url.port, reader }, head))
 }
 
 /// Resolves the host (logging `Resolving ...` for names) and connects to its addresses in order.

@@ -24,6 +24,11 @@ pub struct Head {
 }
 
 impl Head {
+    /// The media type without parameters (`text/plain` of `text/plain; charset=utf-8`), as GNU's log shows it.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("Content-Type").map(|t| t.split(';').next().unwrap_or_default().trim())
+    }
+
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -35,6 +40,18 @@ impl Head {
             return None;
         }
         self.header("Content-Length").and_then(|v| v.trim().parse().ok())
+    }
+
+    /// Whether the connection may carry another request after this response: the server did not ask to
+    /// close it (HTTP/1.1) or asked to keep it (HTTP/1.0), and the body's end is known without a close.
+    pub fn keeps_alive(&self) -> bool {
+        let connection = self.header("Connection").unwrap_or_default().to_ascii_lowercase();
+        let persistent = if self.status_line.starts_with("HTTP/1.0") {
+            connection.contains("keep-alive")
+        } else {
+            !connection.contains("close")
+        };
+        persistent && (self.content_length().is_some() || self.is_chunked() || !has_body(self.code))
     }
 
     fn is_chunked(&self) -> bool {
@@ -52,7 +69,7 @@ pub fn request(method: &str, url: &Url, user_agent: &str, extra: &[String]) -> S
         ("User-Agent", user_agent.to_owned()),
         ("Accept", "*/*".to_owned()),
         ("Accept-Encoding", "identity".to_owned()),
-        ("Connection", "close".to_owned()),
+        ("Connection", "Keep-Alive".to_owned()),
     ];
     let mut text = format!("{method} {} HTTP/1.1\r\n", url.path);
     for (name, value) in defaults.iter().filter(|(name, _)| !overridden(name)) {

@@ -73,15 +73,7 @@ pub fn length_line(length: Option<u64>, content_type: Option<&str>) -> String {
     let size = match length {
         None => "unspecified".to_owned(),
         Some(n) if n < 1024 => n.to_string(),
-        Some(n) => {
-            let (mut value, mut unit) = (n as f64, 0);
-            while value >= 1024.0 && unit < 4 {
-                value /= 1024.0;
-                unit += 1;
-            }
-            let suffix = ["", "K", "M", "G", "T"][unit];
-            if value >= 10.0 { format!("{n} ({value:.0}{suffix})") } else { format!("{n} ({value:.1}{suffix})") }
-        }
+        Some(n) => format!("{n} ({})", human_size(n)),
     };
     match content_type {
         Some(t) => format!("Length: {size} [{t}]\n"),
@@ -89,9 +81,37 @@ pub fn length_line(length: Option<u64>, content_type: Option<&str>) -> String {
     }
 }
 
+/// A byte count as GNU's `human_readable` shows it: `35`, `1.5K`, `120K`, `2.0M` (1024-based, one
+/// decimal below 10).
+pub fn human_size(bytes: u64) -> String {
+    if bytes < 1024 {
+        return bytes.to_string();
+    }
+    let (mut value, mut unit) = (bytes as f64, 0);
+    while value >= 1024.0 && unit < 4 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let suffix = ["", "K", "M", "G", "T"][unit];
+    if value >= 10.0 { format!("{value:.0}{suffix}") } else { format!("{value:.1}{suffix}") }
+}
+
+/// A duration as GNU prints download and wall-clock times: `0s`, `0.007s`, `1.5s`, `2m 5s`, `1h 2m 3s`.
+pub fn duration_text(time: Duration) -> String {
+    let secs = time.as_secs();
+    if secs >= 3600 {
+        return format!("{}h {}m {}s", secs / 3600, secs % 3600 / 60, secs % 60);
+    }
+    if secs >= 60 {
+        return format!("{}m {}s", secs / 60, secs % 60);
+    }
+    let text = format!("{:.3}", time.as_secs_f64());
+    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{length_line, rate, timestamp};
+    use super::{duration_text, length_line, rate, timestamp};
     use std::time::{Duration, UNIX_EPOCH};
 
     /// Timestamps use GNU's layout; checked on a known instant.
@@ -114,5 +134,13 @@ mod tests {
         assert_eq!(length_line(Some(38), Some("text/plain")), "Length: 38 [text/plain]\n");
         assert_eq!(length_line(Some(2048), Some("text/html")), "Length: 2048 (2.0K) [text/html]\n");
         assert_eq!(length_line(None, None), "Length: unspecified\n");
+    }
+
+    /// Durations drop trailing zeros under a minute and switch to minutes and hours above.
+    #[test]
+    fn formats_durations() {
+        assert_eq!(duration_text(Duration::from_micros(400)), "0s");
+        assert_eq!(duration_text(Duration::from_millis(7)), "0.007s");
+        assert_eq!(duration_text(Duration::from_secs(125)), "2m 5s");
     }
 }

@@ -6,7 +6,7 @@
 //! redirect, save), `log` formats GNU's log lines, `progress` draws its dot display, `error` maps failures to exit statuses.
 //!
 //! Not supported: https (no TLS: reported as an unsupported scheme, exit 1, like a GNU wget built without
-//! TLS), recursion, FTP, cookies, resuming and keep-alive.
+//! TLS), recursion, FTP, cookies and resuming.
 
 mod error;
 mod fetch;
@@ -19,6 +19,7 @@ mod url;
 
 use std::ffi::OsString;
 use std::fs::File;
+use std::time::{Instant, SystemTime};
 
 use error::combine;
 use options::{Command, Output};
@@ -81,14 +82,21 @@ fn run(opts: &options::Options) -> i32 {
         },
         _ => None,
     };
-    if opts.spider {
-        log.print("Spider mode enabled. Check if remote file exists.\n");
-    }
-    let mut status = 0;
+    let started = Instant::now();
+    let (mut status, mut files, mut total) = (0, 0, fetch::Saved::default());
+    let mut kept = None;
     for text in &opts.urls {
-        let result = url::Url::parse(text).and_then(|u| fetch::fetch(&u, opts, &log, file.as_mut()));
+        if opts.spider {
+            log.print(fetch::SPIDER_MODE);
+        }
+        let result = url::Url::parse(text).and_then(|u| fetch::fetch(&u, opts, &log, file.as_mut(), &mut kept));
         let code = match result {
-            Ok(()) => 0,
+            Ok(saved) => {
+                files += 1;
+                total.bytes += saved.bytes;
+                total.took += saved.took;
+                0
+            }
             Err(e) => {
                 // Like GNU, even a bad URL is silent under `-q`; only the status tells.
                 if let error::WgetError::Url { .. } = e {
@@ -98,6 +106,16 @@ fn run(opts: &options::Options) -> i32 {
             }
         };
         status = combine(status, code);
+    }
+    if opts.urls.len() > 1 && total.bytes > 0 {
+        log.print(&format!(
+            "FINISHED --{}--\nTotal wall clock time: {}\nDownloaded: {files} files, {} in {} ({})\n",
+            log::timestamp(SystemTime::now()),
+            log::duration_text(started.elapsed()),
+            log::human_size(total.bytes),
+            log::duration_text(total.took),
+            log::rate(total.bytes, total.took),
+        ));
     }
     status
 }

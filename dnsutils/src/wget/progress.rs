@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use super::log::{Log, scaled_rate};
+use super::log::{Log, duration_text, scaled_rate};
 
 /// Bytes per dot, dots per cluster, dots per row (GNU's `dot:default` style).
 const DOT_BYTES: u64 = 1024;
@@ -49,7 +49,7 @@ impl<'a, W: Write> DotProgress<'a, W> {
         let pad: String = (self.dots_in_row..ROW).map(|d| if d.is_multiple_of(CLUSTER) { "  " } else { " " }).collect();
         let pct = self.total.map_or_else(String::new, |t| format!("{:3}%", percent(self.written, t)));
         let rate = row_rate(self.row_bytes, self.row_started.elapsed());
-        self.log.print(&format!("{pad}{pct} {rate}={}\n", elapsed(self.started.elapsed())));
+        self.log.print(&format!("{pad}{pct} {rate}={}\n", duration_text(self.started.elapsed())));
     }
 
     fn dot(&mut self) {
@@ -108,13 +108,6 @@ fn eta<W: Write>(p: &DotProgress<'_, W>) -> String {
     let Some(total) = p.total else { return String::new() };
     let rate = p.written as f64 / p.started.elapsed().as_secs_f64().max(1e-6);
     format!("{}s", (total.saturating_sub(p.written) as f64 / rate).round())
-}
-
-/// The download time after `=`: up to three decimals, trailing zeros dropped (`0s`, `0.001s`, `1.5s`).
-fn elapsed(time: Duration) -> String {
-    let text = format!("{:.3}", time.as_secs_f64());
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}s")
 }
 
 #[cfg(test)]
