@@ -2,8 +2,9 @@
 //! HTTP/1.1 client with GNU's options, stderr log, redirects, retries and exit statuses.
 //!
 //! Layout: `options` reads the command line, `url` parses URLs, `resolve` turns names into addresses through
-//! /etc/resolv.conf's search walk, `http` is the wire format, `fetch` drives one URL (connect, retry,
-//! redirect, save), `log` formats GNU's log lines, `progress` draws its dot display, `error` maps failures to exit statuses.
+//! /etc/resolv.conf's search walk, `http` is the wire format, `fetch` drives one URL (connect or reuse,
+//! retry, redirect, save), `log` formats GNU's log lines, `progress` draws its dot display, `error` maps
+//! failures to exit statuses.
 //!
 //! Not supported: https (no TLS: reported as an unsupported scheme, exit 1, like a GNU wget built without
 //! TLS), recursion, FTP, cookies and resuming.
