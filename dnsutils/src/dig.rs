@@ -14,7 +14,7 @@ use crate::dig_options::{DigArgError, DigLookup, parse_args};
 use crate::edns_text::opt_pseudosection;
 use crate::message_text::{grouped, header_lines, section_block};
 use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle, rdata_text};
-use crate::query::{EdnsSpec, QuerySpec, random_cookie, random_id};
+use crate::query::{COOKIE_OPTION, EdnsSpec, QuerySpec, random_cookie, random_id};
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::names_to_try;
@@ -30,6 +30,9 @@ Use \"dig -h\" (or \"dig -h | more\") for complete list of options
 
 /// `dig -h`, as BIND 9.18 prints it.
 const HELP: &str = include_str!("dig_help.txt");
+
+/// The BADCOOKIE response code (RFC 7873): retry with the server's cookie.
+const BADCOOKIE: u16 = 23;
 
 /// dig's exit status when no server answered.
 const EXIT_NO_REPLY: i32 = 9;
@@ -164,44 +167,20 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
     };
     let mut asker = Asker::new(&servers, settings, true);
     for (attempt, qname) in names.iter().enumerate() {
-        let spec = QuerySpec {
-            id: random_id(),
-            name: qname.clone(),
-            rtype,
-            class: lookup.class.unwrap_or(code::IN),
-            recurse: lookup.recurse,
-            authentic_data: lookup.adflag,
-            checking_disabled: lookup.cdflag,
-            edns: lookup.edns.map(|version| EdnsSpec {
-                udp_size: lookup.bufsize,
-                version,
-                cookie: lookup.cookie.then(random_cookie),
-            }),
+        let cookie = lookup.cookie.then(|| random_cookie().to_vec());
+        let (mut reply, mut received) = match ask_once(lookup, &mut asker, qname, cookie, run) {
+            Ok(answer) => answer,
+            Err(code) => return code,
         };
-        let truncated = || {
+        if let Some(cookie) = server_cookie(&reply) {
             if lookup.comments {
-                out(&format!("{TRUNCATED_TEXT}\n"));
+                out(";; BADCOOKIE, retrying.\n");
             }
-        };
-        let (reply, received) = match asker.ask(&spec, name.trim_end_matches('.'), truncated) {
-            Ok(Answer::Reply { reply, received }) => (*reply, received),
-            Ok(Answer::NoReply { announced }) => {
-                if !announced {
-                    run.greet();
-                }
-                report_no_reply(announced);
-                return EXIT_NO_REPLY;
-            }
-            Ok(Answer::BadPacket { reason, bytes }) => {
-                // dig gives up on this lookup but still exits 0, as BIND 9.18 does.
-                out(&bad_packet_text(reason, &bytes));
-                return 0;
-            }
-            Err(error) => {
-                console::err(&format!("{}: {error}\n", console::progname()));
-                return EXIT_INTERNAL;
-            }
-        };
+            (reply, received) = match ask_once(lookup, &mut asker, qname, Some(cookie), run) {
+                Ok(answer) => answer,
+                Err(code) => return code,
+            };
+        }
         if reply.malformed {
             out(";; Warning: Message parser reports malformed message packet.\n");
         }
@@ -215,6 +194,66 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         }
     }
     0
+}
+
+/// Sends one query of a lookup; a reply, or the exit status after printing why there is none.
+fn ask_once(
+    lookup: &DigLookup,
+    asker: &mut Asker,
+    qname: &str,
+    cookie: Option<Vec<u8>>,
+    run: &mut Run,
+) -> Result<(Reply, Received), i32> {
+    let spec = QuerySpec {
+        id: random_id(),
+        name: qname.to_string(),
+        rtype: lookup.rtype.unwrap_or(code::A),
+        class: lookup.class.unwrap_or(code::IN),
+        recurse: lookup.recurse,
+        authentic_data: lookup.adflag,
+        checking_disabled: lookup.cdflag,
+        edns: lookup.edns.map(|version| EdnsSpec {
+            udp_size: lookup.bufsize,
+            version,
+            cookie,
+            nsid: lookup.nsid,
+            dnssec_ok: lookup.dnssec,
+        }),
+    };
+    let truncated = || {
+        if lookup.comments {
+            out(&format!("{TRUNCATED_TEXT}\n"));
+        }
+    };
+    let textname = lookup.name.as_deref().unwrap_or(".");
+    match asker.ask(&spec, textname.trim_end_matches('.'), truncated) {
+        Ok(Answer::Reply { reply, received }) => Ok((*reply, received)),
+        Ok(Answer::NoReply { announced }) => {
+            if !announced {
+                run.greet();
+            }
+            report_no_reply(announced);
+            Err(EXIT_NO_REPLY)
+        }
+        Ok(Answer::BadPacket { reason, bytes }) => {
+            // dig gives up on this lookup but still exits 0, as BIND 9.18 does.
+            out(&bad_packet_text(reason, &bytes));
+            Err(0)
+        }
+        Err(error) => {
+            console::err(&format!("{}: {error}\n", console::progname()));
+            Err(EXIT_INTERNAL)
+        }
+    }
+}
+
+/// After a BADCOOKIE reply carrying a server cookie, the full cookie to retry with (once).
+fn server_cookie(reply: &Reply) -> Option<Vec<u8>> {
+    if reply.rcode() != BADCOOKIE {
+        return None;
+    }
+    let opt = reply.opt.as_ref()?;
+    opt.options.iter().find(|(code, value)| *code == COOKIE_OPTION && value.len() > 8).map(|(_, value)| value.clone())
 }
 
 /// Prints one reply under the lookup's toggles.

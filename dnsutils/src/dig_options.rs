@@ -58,6 +58,10 @@ pub struct DigLookup {
     pub edns: Option<u8>,
     /// `+cookie`.
     pub cookie: bool,
+    /// `+nsid`.
+    pub nsid: bool,
+    /// `+dnssec`: set the DO flag.
+    pub dnssec: bool,
     /// `+bufsize=`.
     pub bufsize: u16,
     /// `+ignore`: keep truncated UDP answers.
@@ -99,6 +103,8 @@ impl Default for DigLookup {
             tries: None,
             edns: Some(0),
             cookie: true,
+            nsid: false,
+            dnssec: false,
             bufsize: 1232,
             ignore: false,
             ttl: true,
@@ -267,6 +273,8 @@ fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
         "cmd" => lookup.cmd = on,
         "comments" => lookup.comments = on,
         "cookie" => lookup.cookie = on,
+        "nsid" => lookup.nsid = on,
+        "dnssec" => lookup.dnssec = on,
         "edns" => {
             lookup.edns = if on { Some(value.map_or(Ok(0), |_| number("edns", 255).map(|n| n as u8))?) } else { None }
         }

@@ -20,8 +20,12 @@ pub struct EdnsSpec {
     pub udp_size: u16,
     /// EDNS version (`+edns=N`, 0 by default).
     pub version: u8,
-    /// The client COOKIE, or `None` with `+nocookie`.
-    pub cookie: Option<[u8; 8]>,
+    /// The COOKIE option (8-byte client cookie, plus the server's after BADCOOKIE), `None` with `+nocookie`.
+    pub cookie: Option<Vec<u8>>,
+    /// `+nsid`: ask for the server's NSID.
+    pub nsid: bool,
+    /// `+dnssec`: the DO flag.
+    pub dnssec_ok: bool,
 }
 
 /// Everything that goes into one query message.
@@ -47,6 +51,9 @@ pub struct QuerySpec {
 
 /// The EDNS option code of COOKIE (RFC 7873).
 pub const COOKIE_OPTION: u16 = 10;
+
+/// The EDNS option code of NSID (RFC 5001).
+pub const NSID_OPTION: u16 = 3;
 
 /// A random 64-bit value from the standard library's per-process hash keys (no extra dependency).
 pub fn random_u64() -> u64 {
@@ -104,8 +111,12 @@ pub fn encode(spec: &QuerySpec) -> Result<Vec<u8>, DnsError> {
         let mut edns = Edns::new();
         edns.set_max_payload(edns_spec.udp_size);
         edns.set_version(edns_spec.version);
-        if let Some(cookie) = edns_spec.cookie {
-            edns.options_mut().insert(EdnsOption::Unknown(COOKIE_OPTION, cookie.to_vec()));
+        edns.set_dnssec_ok(edns_spec.dnssec_ok);
+        if edns_spec.nsid {
+            edns.options_mut().insert(EdnsOption::Unknown(NSID_OPTION, Vec::new()));
+        }
+        if let Some(cookie) = &edns_spec.cookie {
+            edns.options_mut().insert(EdnsOption::Unknown(COOKIE_OPTION, cookie.clone()));
         }
         message.set_edns(edns);
     }
@@ -128,7 +139,9 @@ mod tests {
             edns: Some(EdnsSpec {
                 udp_size: 1232,
                 version: 0,
-                cookie: Some([0xc1, 0xf1, 0xf9, 0xc3, 0x76, 0x55, 0xa9, 0x1b]),
+                cookie: Some(vec![0xc1, 0xf1, 0xf9, 0xc3, 0x76, 0x55, 0xa9, 0x1b]),
+                nsid: false,
+                dnssec_ok: false,
             }),
         }
     }
