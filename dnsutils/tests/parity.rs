@@ -209,6 +209,26 @@ const FAILURES: &[Row] = &[
     row("nslookup", "-timeout=1 -retry=1 -port={tc} postgres.default.svc.cluster.local 127.0.0.1"),
 ];
 
+/// Bad input: illegal names, unknown options and types, unparsable numbers, unresolvable servers.
+const BAD_INPUT: &[Row] = &[
+    row("host", "postgres.."),
+    row("host", "-t A .postgres"),
+    row("host", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.cluster.local"),
+    row("host", "-W x postgres"),
+    row("host", "-R x postgres"),
+    row("host", "-N x postgres"),
+    row("host", "postgres nosuchserver.invalid"),
+    row("dig", "+bogus postgres"),
+    row("dig", "-t BOGUS postgres.default.svc.cluster.local"),
+    row("dig", "-x 300.1.1.1"),
+    row("dig", "@nosuchserver.invalid postgres"),
+    row("dig", "-p x @127.0.0.1 postgres"),
+    row("dig", "+time=x postgres"),
+    row("nslookup", "-type=BOGUS postgres"),
+    row("nslookup", "postgres.."),
+    row("nslookup", "postgres nosuchserver.invalid"),
+];
+
 /// Name servers from resolv.conf that are down: failover to the next one, and nothing reachable at all.
 const NAME_SERVERS: &[Row] = &[
     under(Resolv::Failover, "host", "postgres"),
@@ -257,12 +277,19 @@ fn name_server_failures_match_bind() {
     assert_no_failures("name server parity", NAME_SERVERS.len(), &lab.failures(NAME_SERVERS, Lab::check));
 }
 
+/// Our tools reject bad input with BIND's messages and exit codes.
+#[test]
+fn bad_input_matches_bind() {
+    let lab = Lab::start();
+    assert_no_failures("bad input parity", BAD_INPUT.len(), &lab.failures(BAD_INPUT, Lab::check));
+}
+
 /// Harness self-check: BIND's own output is identical across two runs of every row once masked, so any
 /// difference the other tests report comes from our tools, not from noise the masks missed.
 #[test]
 fn bind_output_is_stable_after_masking() {
     let lab = Lab::start();
-    let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS].concat();
+    let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS, BAD_INPUT].concat();
     assert!(rows.len() >= 50, "the issue asks for at least 50 command lines, have {}", rows.len());
     assert_no_failures("BIND stability", rows.len(), &lab.failures(&rows, Lab::check_bind_stable));
 }
