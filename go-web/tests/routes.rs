@@ -190,3 +190,20 @@ fn connection_cap_holds_extra_connections_back() {
     drop(first);
     assert!(read_some(&mut third, Duration::from_secs(5)).ends_with("POD IP:"), "third connection never served");
 }
+
+/// LOG_FORMAT=json writes every log line as one JSON object.
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let web = GoWeb::start(&[("LOG_FORMAT", "json"), ("ACCESS_LOG", "true")]);
+    get(web.app, "/healthz");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !web.output().contains("/healthz") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = web.output();
+    assert!(output.contains("\"path\":\"/healthz\""), "{output}");
+    for line in output.lines() {
+        assert!(line.starts_with('{') && line.ends_with('}'), "not a JSON object: {line}");
+        assert!(line.contains("\"level\":"), "no level: {line}");
+    }
+}

@@ -63,8 +63,11 @@ impl GoWeb {
             let line = rx.recv_timeout(left).unwrap_or_else(|_| {
                 panic!("go-web did not report its listeners; output so far:\n{}", output.lock().expect("lock"))
             });
-            let addr =
-                || line.split("addr=").nth(1).and_then(|a| a.split_whitespace().next()).and_then(|a| a.parse().ok());
+            // Text logs print `addr=IP:PORT`, JSON logs `"addr":"IP:PORT"`.
+            let addr = || {
+                let rest = line.split("addr=").nth(1).or_else(|| line.split("\"addr\":\"").nth(1))?;
+                rest.split(|c: char| c.is_whitespace() || c == '"').next()?.parse().ok()
+            };
             if line.contains("serving app") {
                 app = addr();
             } else if line.contains("serving admin") {
