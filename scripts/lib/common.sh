@@ -1,5 +1,7 @@
 # Shared by scripts/test and the bench scripts: installing Debian packages and a throwaway PostgreSQL.
-# Source it; it defines functions only.
+# Source it; besides defining functions it only makes sure rustup's cargo is on PATH.
+
+command -v cargo >/dev/null 2>&1 || export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # ensure_packages PKG...: installs the Debian packages that are missing (one apt-get update at most).
 ensure_packages() {
