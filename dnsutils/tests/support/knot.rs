@@ -35,7 +35,9 @@ impl Knot {
             "{KNOTD} not found: install the Debian package `knot` (apt-get install knot)"
         );
         let dir = tempfile::tempdir().expect("create knotd's temporary directory");
-        let port = loopback::free_port(Ipv4Addr::LOCALHOST);
+        // Below the ephemeral range: the tools' own query sockets, opened by the hundred while rows run,
+        // can never be handed this port between our check and knotd's bind.
+        let port = loopback::free_fixed_port(Ipv4Addr::LOCALHOST);
         let addr53 = loopback::claim_port53_address();
         let has_ipv6 = UdpSocket::bind("[::1]:0").is_ok();
         for zone in ZONES {

@@ -11,22 +11,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Hands out a different candidate on every call, even between tests running in parallel in one process.
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
-/// Returns a port that is free for both UDP and TCP on `ip` right now (the server binds it a moment later).
-pub fn free_port(ip: Ipv4Addr) -> u16 {
-    for _ in 0..100 {
-        let udp = UdpSocket::bind((ip, 0)).expect("bind a UDP socket on loopback");
-        let port = udp.local_addr().expect("local address of a bound socket").port();
-        if TcpListener::bind((ip, port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no port free for both UDP and TCP on {ip} after 100 tries");
-}
-
 /// Returns a port free for UDP and TCP on `ip` that lies below the kernel's ephemeral range, so no client
-/// socket is ever given it as a source port. A server with no TCP listener relies on this: a TCP connect to an
-/// ephemeral-range port with no listener can, rarely, connect to itself (simultaneous open) and read back
-/// its own query instead of being refused.
+/// socket is ever given it as a source port: not between this check and the server's bind, and not as the
+/// source of a TCP connect to a server without a TCP listener (which can, rarely, connect to itself by
+/// simultaneous open and read back its own query instead of being refused).
 pub fn free_fixed_port(ip: Ipv4Addr) -> u16 {
     let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
     let low: u16 = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
