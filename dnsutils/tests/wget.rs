@@ -15,9 +15,14 @@ use support::tools::{Impl, Runner};
 /// The body the lab's `/host` route returns.
 const HOST_BODY: &str = "NODE: kind-worker2, POD IP:10.244.1.4\n";
 
-/// Starts the test HTTP server and returns its address; it serves until the test process exits.
+/// Starts the test HTTP server on 127.0.0.1 and returns its address; it serves until the test process exits.
 fn serve() -> SocketAddr {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind the test HTTP server");
+    serve_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+}
+
+/// Starts the test HTTP server on `addr` (port 0 for any) and returns the bound address.
+fn serve_on(addr: SocketAddr) -> SocketAddr {
+    let listener = TcpListener::bind(addr).expect("bind the test HTTP server");
     let addr = listener.local_addr().expect("local address of the test HTTP server");
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
@@ -115,6 +120,14 @@ fn same_as_gnu(line: &str, server: SocketAddr) -> Output {
 #[test]
 fn quiet_body_to_stdout() {
     let server = serve();
+    let o = same_as_gnu("-q -O- {url}/host", server);
+    assert_eq!(text(&o.stdout), HOST_BODY);
+}
+
+/// An IPv6 literal URL (`http://[::1]:PORT/host`) works, with GNU's log.
+#[test]
+fn ipv6_literal_url() {
+    let server = serve_on("[::1]:0".parse().expect("IPv6 loopback address"));
     let o = same_as_gnu("-q -O- {url}/host", server);
     assert_eq!(text(&o.stdout), HOST_BODY);
 }
