@@ -207,19 +207,24 @@ fn spider_checks_existence() {
     assert_eq!(same_as_gnu("-q --spider {url}/missing", server).status.code(), Some(8));
 }
 
-/// The verbose log (dot display, connection reuse and the multi-URL summary included) matches GNU's
-/// apart from timestamps, rates and times.
-#[test]
-fn verbose_log_matches_gnu() {
-    let server = serve();
+/// GNU's verbose log with what differs from run to run masked: timestamps, rates and durations.
+fn mask_log(log: &str) -> String {
     let masks = [
         (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "DATE"),
         (r"(?m)(\.|K|%) +[0-9.]+[ KMG][= ][0-9.]*s$", "$1 RATE TIME"),
         (r"\([0-9.]+ [KMG]?B/s\)", "(RATE)"),
         (r"(clock time:| in) [0-9.]+s", "$1 TIME"),
-    ]
-    .map(|(re, with)| (regex::Regex::new(re).expect("valid regex"), with));
-    let mask = |s: &str| masks.iter().fold(s.to_owned(), |acc, (re, with)| re.replace_all(&acc, *with).into_owned());
+    ];
+    masks.iter().fold(log.to_owned(), |acc, (re, with)| {
+        regex::Regex::new(re).expect("valid regex").replace_all(&acc, *with).into_owned()
+    })
+}
+
+/// The verbose log (dot display, connection reuse and the multi-URL summary included) matches GNU's
+/// apart from timestamps, rates and times.
+#[test]
+fn verbose_log_matches_gnu() {
+    let server = serve();
     for line in [
         "-O- {url}/redirect",
         "-O- {url}/missing",
@@ -230,7 +235,7 @@ fn verbose_log_matches_gnu() {
     ] {
         let a = args(line, server);
         let (o, g) = (ours(&a), gnu(&a));
-        assert_eq!(mask(&text(&o.stderr)), mask(&text(&g.stderr)), "stderr of wget {line}");
+        assert_eq!(mask_log(&text(&o.stderr)), mask_log(&text(&g.stderr)), "stderr of wget {line}");
         assert_eq!(o.status.code(), g.status.code(), "wget {line}");
     }
 }
@@ -251,6 +256,16 @@ fn timeout_exits_4() {
     let o = ours(&args("-q -t 1 -T 1 -O- {url}/silent", server));
     assert_eq!(o.status.code(), Some(4));
     assert!(start.elapsed() < Duration::from_secs(4), "took {:?}", start.elapsed());
+}
+
+/// A timed-out try is retried after a 1 s wait, then abandoned, with GNU's log and status 4.
+#[test]
+fn retries_then_gives_up_like_gnu() {
+    let server = serve();
+    let a = args("-t 2 -T 1 -O- {url}/silent", server);
+    let (o, g) = (ours(&a), gnu(&a));
+    assert_eq!(mask_log(&text(&o.stderr)), mask_log(&text(&g.stderr)));
+    assert_eq!((o.status.code(), g.status.code()), (Some(4), Some(4)));
 }
 
 /// Bad URLs get GNU's one-line error and status 1 (nothing under `-q`); https says that TLS is not supported.
