@@ -86,6 +86,29 @@ impl<'a> Asker<'a> {
     }
 }
 
+/// Why an explicit server cannot be used with `-4`/`-6`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FamilyMismatch {
+    /// `-4` with an IPv6 server: BIND's stderr line (after the program name).
+    Unsupported(String),
+    /// `-6` with an IPv4 server: BIND's stdout lines about the IPv4-mapped address it skips.
+    Mapped(String),
+}
+
+/// Checks an explicit server address against `-4`/`-6` the way BIND reports a mismatch.
+pub fn check_family(label: &str, address: SocketAddr, family: Option<u8>) -> Result<(), FamilyMismatch> {
+    match (family, address) {
+        (Some(4), SocketAddr::V6(_)) => Err(FamilyMismatch::Unsupported(format!(
+            "couldn't get address for '{label}': address family not supported\n"
+        ))),
+        (Some(6), SocketAddr::V4(v4)) => Err(FamilyMismatch::Mapped(format!(
+            ";; Skipping mapped address '{}'\n;; No acceptable nameservers\n",
+            v4.ip().to_ipv6_mapped()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Prints `;; no servers could be reached` unless a TCP connection failure already did.
 pub fn report_no_reply(announced: bool) {
     if !announced {

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
-use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
+use crate::asking::{Answer, Asker, FamilyMismatch, Server, bad_packet_text, check_family, report_no_reply};
 use crate::console::{self, out};
 use crate::dig_options::{DigArgError, DigLookup, parse_args};
 use crate::edns_text::opt_pseudosection;
@@ -18,7 +18,7 @@ use crate::query::{COOKIE_OPTION, EdnsSpec, QuerySpec, random_cookie, random_id}
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::names_to_try;
-use crate::transport::{Protocol, Received, Settings, TRUNCATED_TEXT, server_text};
+use crate::transport::{Protocol, Received, Settings, TRUNCATED_TEXT, resolve_server, server_text};
 use crate::types::code;
 
 const SHORT_USAGE: &str = "Usage:  dig [@global-server] [domain] [q-type] [q-class] {q-opt}
@@ -106,7 +106,7 @@ impl Run {
 fn greeting(args: &[String], global: &DigLookup) -> String {
     let mut text = format!("\n; <<>> DiG {} <<>> {}\n", crate::BIND_VERSION, args.join(" "));
     if let Some(server) = &global.server {
-        let count = server_addresses(server, global.port).len().max(1);
+        let count = resolve_server(server, global.port).map_or(1, |addresses| addresses.len());
         let plural = if count == 1 { "" } else { "s" };
         text.push_str(&format!("; ({count} server{plural} found)\n"));
     }
@@ -115,28 +115,22 @@ fn greeting(args: &[String], global: &DigLookup) -> String {
     text
 }
 
-/// Every address a `@server` operand stands for.
-fn server_addresses(server: &str, port: u16) -> Vec<SocketAddr> {
-    use std::net::ToSocketAddrs;
-    match server.parse::<std::net::IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => (server, port).to_socket_addrs().map(Iterator::collect).unwrap_or_default(),
-    }
-}
-
 /// The servers of a lookup and the label dig prints for them in `;; SERVER: ip#port(label)`.
-fn servers(lookup: &DigLookup, conf: &ResolvConf) -> Vec<Server> {
-    let all: Vec<Server> = match &lookup.server {
-        Some(server) => server_addresses(server, lookup.port).into_iter().map(|a| (a, server.clone())).collect(),
-        None => conf.servers().into_iter().map(|ip| (SocketAddr::new(ip, lookup.port), ip.to_string())).collect(),
-    };
-    all.into_iter()
+/// An explicit `@server` is used as resolved (a `-4`/`-6` mismatch is reported by the caller);
+/// resolv.conf's servers are filtered by family. The error is BIND's reason a name did not resolve.
+fn servers(lookup: &DigLookup, conf: &ResolvConf) -> Result<Vec<Server>, &'static str> {
+    if let Some(server) = &lookup.server {
+        let addresses = resolve_server(server, lookup.port)?;
+        return Ok(addresses.into_iter().map(|address| (address, server.clone())).collect());
+    }
+    let all = conf.servers().into_iter().map(|ip| (SocketAddr::new(ip, lookup.port), ip.to_string()));
+    Ok(all
         .filter(|(address, _)| match lookup.family {
             Some(4) => address.is_ipv4(),
             Some(6) => address.is_ipv6(),
             _ => true,
         })
-        .collect()
+        .collect())
 }
 
 fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
@@ -147,7 +141,27 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         return EXIT_INTERNAL;
     }
     let rtype = lookup.rtype.unwrap_or(code::A);
-    let servers = servers(lookup, conf);
+    let servers = match servers(lookup, conf) {
+        Ok(servers) => servers,
+        Err(why) => {
+            let server = lookup.server.clone().unwrap_or_default();
+            console::err(&format!("{}: couldn't get address for '{server}': {why}\n", console::progname()));
+            return EXIT_USAGE;
+        }
+    };
+    if let (Some(label), Some((address, _))) = (&lookup.server, servers.first()) {
+        match check_family(label, *address, lookup.family) {
+            Ok(()) => {}
+            Err(FamilyMismatch::Unsupported(text)) => {
+                console::err(&format!("{}: {text}", console::progname()));
+                return EXIT_USAGE;
+            }
+            Err(FamilyMismatch::Mapped(text)) => {
+                out(&text);
+                return 0;
+            }
+        }
+    }
     if servers.is_empty() {
         console::err(&format!(
             "{}: couldn't get address for '{}': not found\n",
@@ -274,6 +288,10 @@ fn print_reply(lookup: &DigLookup, qname: &str, reply: &Reply, received: &Receiv
     }
     if run.print_cmd {
         run.greet();
+    }
+    if matches!(lookup.rtype, Some(code::AXFR | code::IXFR)) && reply.rcode() != 0 {
+        out("; Transfer failed.\n");
+        return;
     }
     let mut text = String::new();
     if lookup.comments {

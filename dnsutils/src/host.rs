@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
+use crate::asking::{Answer, Asker, FamilyMismatch, Server, bad_packet_text, check_family, report_no_reply};
 use crate::console::{self, out};
 use crate::host_options::{Options, parse_args};
 use crate::message_text::{header_lines, section_block};
@@ -67,19 +67,36 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
+    if let (Some(label), Some((address, _))) = (&options.server, servers.first()) {
+        match check_family(label, *address, options.family) {
+            Ok(()) => {}
+            Err(FamilyMismatch::Unsupported(text)) => {
+                console::err(&format!("{}: {text}", console::progname()));
+                return 1;
+            }
+            Err(FamilyMismatch::Mapped(text)) => {
+                out(&text);
+                return 1;
+            }
+        }
+    }
     run(&options, &conf, &servers)
 }
 
 /// The servers to ask: the operand, or resolv.conf's list, filtered by `-4`/`-6`.
 fn servers(options: &Options, conf: &ResolvConf) -> Result<Vec<Server>, String> {
     let all: Vec<Server> = match &options.server {
-        Some(server) => vec![(
-            resolve_server(server, options.port)
-                .ok_or_else(|| format!("host: couldn't get address for '{server}': not found\n"))?,
-            server.clone(),
-        )],
+        Some(server) => resolve_server(server, options.port)
+            .map_err(|why| format!("{}: couldn't get address for '{server}': {why}\n", console::progname()))?
+            .into_iter()
+            .take(1)
+            .map(|address| (address, server.clone()))
+            .collect(),
         None => conf.servers().into_iter().map(|ip| (SocketAddr::new(ip, options.port), ip.to_string())).collect(),
     };
+    if options.server.is_some() {
+        return Ok(all);
+    }
     Ok(all
         .into_iter()
         .filter(|(address, _)| match options.family {
@@ -139,7 +156,8 @@ fn run_lookup(
 ) -> Result<Option<(String, Reply)>, i32> {
     for (attempt, qname) in lookup.names.iter().enumerate() {
         let trying = format!("Trying \"{}\"\n", qname.strip_suffix('.').unwrap_or(qname));
-        if options.verbose {
+        // An explicit `-t AXFR`/`-t IXFR` shows the `Trying` line even without `-v` (not `-l`).
+        if options.verbose || options.rtype_named && is_transfer(lookup.rtype) {
             out(&trying);
         }
         let spec = QuerySpec {
@@ -169,7 +187,7 @@ fn run_lookup(
                 return Err(1);
             }
             Err(error) => {
-                console::err(&format!("host: {error}\n"));
+                console::err(&format!("{}: {error}\n", console::progname()));
                 return Err(1);
             }
         };
@@ -216,6 +234,9 @@ fn print_reply(lookup: &Lookup, qname: &str, reply: &Reply, options: &Options, s
         let name = if rcode == 3 { lookup.textname.as_str() } else { shown };
         let text = crate::message_text::short_rcode_text(rcode);
         out(&format!("Host {name} not found: {rcode}({text})\n"));
+        if is_transfer(lookup.rtype) {
+            out("; Transfer failed.\n");
+        }
         return;
     }
     if options.verbose {
@@ -237,6 +258,11 @@ fn print_reply(lookup: &Lookup, qname: &str, reply: &Reply, options: &Options, s
     if reply.answers().is_empty() && options.rtype.is_some() {
         out(&format!("{shown} has no {} record\n", type_text(lookup.rtype)));
     }
+}
+
+/// Zone transfers report a failed reply with one more line.
+fn is_transfer(rtype: u16) -> bool {
+    rtype == code::AXFR || rtype == code::IXFR
 }
 
 /// The words between owner and rdata in host's short form (`host.c` `rtypes[]`).

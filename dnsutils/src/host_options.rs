@@ -39,6 +39,8 @@ pub struct Options {
     pub server: Option<String>,
     /// `-t`/`-a`: the query type, when not the default A+AAAA+MX.
     pub rtype: Option<u16>,
+    /// The type came from `-t` (not `-a` or `-l`).
+    pub rtype_named: bool,
     /// `-c`: the query class.
     pub class: u16,
     /// `-v`/`-d`/`-a`: print whole messages.
@@ -67,6 +69,7 @@ impl Default for Options {
             name: String::new(),
             server: None,
             rtype: None,
+            rtype_named: false,
             class: code::IN,
             verbose: false,
             recurse: true,
@@ -182,6 +185,7 @@ fn apply_value(options: &mut Options, flag: char, value: &str) -> Result<(), Usa
         't' => {
             let rtype = types::parse_type(value).ok_or_else(|| fatal(format!("invalid type: {value}")))?;
             options.rtype = Some(rtype);
+            options.rtype_named = true;
             if rtype == code::AXFR || rtype == code::IXFR {
                 options.tcp = true;
             }

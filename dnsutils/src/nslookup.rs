@@ -219,12 +219,16 @@ pub fn main(args: Vec<OsString>) -> i32 {
         console::err("nslookup: interactive mode is not supported; give a name to look up\n");
         return 1;
     };
+    if let Err(error) = crate::query::check_user_name(&name) {
+        console::err(&format!("nslookup: {error}\n"));
+        return 1;
+    }
     let conf = ResolvConf::load();
     let servers: Vec<Server> = match &options.server {
         Some(server) => match resolve_server(server, options.port) {
-            Some(address) => vec![(address, server.clone())],
-            None => {
-                out(&format!(";; couldn't get address for '{server}': not found\n"));
+            Ok(addresses) => addresses.into_iter().map(|address| (address, server.clone())).collect(),
+            Err(why) => {
+                console::err(&format!("nslookup: couldn't get address for '{server}': {why}\n"));
                 return 1;
             }
         },

@@ -103,12 +103,25 @@ pub fn server_text(server: SocketAddr) -> String {
 }
 
 /// The address of a server given on the command line: an IP literal, or a name the system resolves.
-pub fn resolve_server(text: &str, port: u16) -> Option<SocketAddr> {
+///
+/// Every address of the name, in the system's order. The error is BIND's word for why there is
+/// none: `not found` when the name does not exist, `failure` for anything else (no answer, SERVFAIL).
+pub fn resolve_server(text: &str, port: u16) -> Result<Vec<SocketAddr>, &'static str> {
     use std::net::ToSocketAddrs;
     if let Ok(ip) = text.parse::<IpAddr>() {
-        return Some(SocketAddr::new(ip, port));
+        return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    (text, port).to_socket_addrs().ok()?.next()
+    match (text, port).to_socket_addrs() {
+        Ok(addresses) => {
+            let addresses: Vec<SocketAddr> = addresses.collect();
+            if addresses.is_empty() { Err("not found") } else { Ok(addresses) }
+        }
+        // std only keeps glibc's gai_strerror text; EAI_NONAME and EAI_NODATA are "not found".
+        Err(error) if error.to_string().contains("not known") || error.to_string().contains("No address") => {
+            Err("not found")
+        }
+        Err(_) => Err("failure"),
+    }
 }
 
 /// Sends `query` (whose ID is `id`) to each server in turn until one answers.
