@@ -242,46 +242,46 @@ const NAME_SERVERS: &[Row] = &[
     under(Resolv::Dead, "host", "postgres {ns53}"),
 ];
 
+/// Starts a lab and asserts that every row in `rows` matches BIND, reporting all that do not.
+fn assert_rows_match(what: &str, rows: &[Row]) {
+    let lab = Lab::start();
+    assert_no_failures(what, rows.len(), &lab.failures(rows, Lab::check));
+}
+
 /// Our `host` prints what BIND's prints, with the same exit code, on every `host` row.
 #[test]
 fn host_matches_bind() {
-    let lab = Lab::start();
-    assert_no_failures("host parity", HOST.len(), &lab.failures(HOST, Lab::check));
+    assert_rows_match("host parity", HOST);
 }
 
 /// Our `dig` prints what BIND's prints, with the same exit code, on every `dig` row.
 #[test]
 fn dig_matches_bind() {
-    let lab = Lab::start();
-    assert_no_failures("dig parity", DIG.len(), &lab.failures(DIG, Lab::check));
+    assert_rows_match("dig parity", DIG);
 }
 
 /// Our `nslookup` prints what BIND's prints, with the same exit code, on every `nslookup` row.
 #[test]
 fn nslookup_matches_bind() {
-    let lab = Lab::start();
-    assert_no_failures("nslookup parity", NSLOOKUP.len(), &lab.failures(NSLOOKUP, Lab::check));
+    assert_rows_match("nslookup parity", NSLOOKUP);
 }
 
 /// Our tools report server failures exactly as BIND's do, with the same exit codes.
 #[test]
 fn failures_match_bind() {
-    let lab = Lab::start();
-    assert_no_failures("failure parity", FAILURES.len(), &lab.failures(FAILURES, Lab::check));
+    assert_rows_match("failure parity", FAILURES);
 }
 
 /// Our tools fail over between resolv.conf name servers, and give up on dead ones, as BIND's do.
 #[test]
 fn name_server_failures_match_bind() {
-    let lab = Lab::start();
-    assert_no_failures("name server parity", NAME_SERVERS.len(), &lab.failures(NAME_SERVERS, Lab::check));
+    assert_rows_match("name server parity", NAME_SERVERS);
 }
 
 /// Our tools reject bad input with BIND's messages and exit codes.
 #[test]
 fn bad_input_matches_bind() {
-    let lab = Lab::start();
-    assert_no_failures("bad input parity", BAD_INPUT.len(), &lab.failures(BAD_INPUT, Lab::check));
+    assert_rows_match("bad input parity", BAD_INPUT);
 }
 
 /// Harness self-check: BIND's own output is identical across two runs of every row once masked, so any
