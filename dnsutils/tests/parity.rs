@@ -209,6 +209,32 @@ const FAILURES: &[Row] = &[
     row("nslookup", "-timeout=1 -retry=1 -port={tc} postgres.default.svc.cluster.local 127.0.0.1"),
 ];
 
+/// dig's other toggles: sections, header and columns, EDNS and buffer size, several queries in one run.
+const DIG_TOGGLES: &[Row] = &[
+    row("dig", "@127.0.0.1 -p {port} +nocmd +nostats postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +noall +answer +authority AAAA postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +noall +answer +noclass SRV _postgres._tcp.postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +noall +answer +nottlid headless-service.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +qr postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +noedns postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +nocookie postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +bufsize=512 big-headless.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +dnssec +noall +answer +comments postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +short +identify postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +noall +answer +ttlunits SOA cluster.local"),
+    row("dig", "-4 @127.0.0.1 -p {port} +short postgres.default.svc.cluster.local"),
+    row("dig", "-6 @::1 -p {port} +short postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} -q postgres.default.svc.cluster.local -t AAAA"),
+    row(
+        "dig",
+        "@127.0.0.1 -p {port} +short postgres.default.svc.cluster.local clusterip-service.default.svc.cluster.local",
+    ),
+    row("dig", "@127.0.0.1 -p {port} postgres.default.svc.cluster.local MX mail.cluster.local"),
+    row("nslookup", "-querytype=MX mail.cluster.local"),
+    row("nslookup", "-q=TXT dns-version.cluster.local"),
+    row("nslookup", "-vc postgres"),
+];
+
 /// Bad input: illegal names, unknown options and types, unparsable numbers, unresolvable servers.
 const BAD_INPUT: &[Row] = &[
     row("host", "postgres.."),
@@ -278,6 +304,12 @@ fn name_server_failures_match_bind() {
     assert_rows_match("name server parity", NAME_SERVERS);
 }
 
+/// dig's other toggles (and nslookup's option spellings) print what BIND's do.
+#[test]
+fn toggles_match_bind() {
+    assert_rows_match("toggle parity", DIG_TOGGLES);
+}
+
 /// Our tools reject bad input with BIND's messages and exit codes.
 #[test]
 fn bad_input_matches_bind() {
@@ -289,7 +321,7 @@ fn bad_input_matches_bind() {
 #[test]
 fn bind_output_is_stable_after_masking() {
     let lab = Lab::start();
-    let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS, BAD_INPUT].concat();
+    let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS, BAD_INPUT, DIG_TOGGLES].concat();
     assert!(rows.len() >= 50, "the issue asks for at least 50 command lines, have {}", rows.len());
     assert_no_failures("BIND stability", rows.len(), &lab.failures(&rows, Lab::check_bind_stable));
 }
