@@ -2,7 +2,8 @@
 //!
 //! BIND only reads `/etc/resolv.conf`, so each run gets a private mount namespace (`unshare --mount`, which
 //! makes mounts private) where the test's file is bind-mounted over that path; the machine's own file is
-//! never touched. Both run through a symlink named like the tool, found on PATH, so argv[0] is the bare tool name.
+//! never touched. Both run through a symlink named like the tool, found on PATH, so argv[0] is the bare
+//! tool name, as in a pod (BIND prints argv[0] in some errors).
 
 use std::io::Read;
 use std::path::Path;
