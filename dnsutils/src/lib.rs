@@ -17,6 +17,7 @@ pub mod host_options;
 pub mod locale;
 pub mod message_text;
 pub mod nslookup;
+pub mod nslookup_options;
 pub mod presentation;
 pub mod query;
 pub mod reply;

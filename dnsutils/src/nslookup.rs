@@ -10,10 +10,12 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{RData, Record};
 
 use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
 use crate::console::{self, out};
+use crate::nslookup_options::{Options, apply_option, parse_args};
 use crate::presentation::{name_text_no_dot, rdata_text, record_type_code};
 use crate::query::{QuerySpec, random_id};
 use crate::reply::Reply;
@@ -68,126 +70,6 @@ const PHRASES: [&str; 42] = [
     "optional = ",
 ];
 
-/// The command line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    /// The name or address to look up.
-    pub name: Option<String>,
-    /// The server operand, as typed.
-    pub server: Option<String>,
-    /// `-type=`/`-query=`: set means no default A+AAAA pair.
-    pub rtype: Option<u16>,
-    /// `-class=`.
-    pub class: u16,
-    /// `-port=`.
-    pub port: u16,
-    /// `-timeout=` seconds.
-    pub timeout: Option<u64>,
-    /// `-retry=`: tries.
-    pub retry: Option<u32>,
-    /// `-vc`: TCP.
-    pub tcp: bool,
-    /// `-recurse`.
-    pub recurse: bool,
-    /// `-search`.
-    pub search: bool,
-    /// `-ndots=`.
-    pub ndots: Option<u32>,
-    /// `-version`: print the version and stop.
-    pub version: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            name: None,
-            server: None,
-            rtype: None,
-            class: code::IN,
-            port: 53,
-            timeout: None,
-            retry: None,
-            tcp: false,
-            recurse: true,
-            search: true,
-            ndots: None,
-            version: false,
-        }
-    }
-}
-
-/// Does `word` abbreviate `option` with at least `min` characters (BIND's `strncasecmp` checks)?
-fn abbreviates(word: &str, option: &str, min: usize) -> bool {
-    word.len() >= min && option.starts_with(&word.to_ascii_lowercase())
-}
-
-/// Applies one `-option[=value]`; unknown options print BIND's complaint and are ignored.
-fn apply_option(options: &mut Options, text: &str) {
-    let (word, value) = match text.split_once('=') {
-        Some((word, value)) => (word, Some(value)),
-        None => (text, None),
-    };
-    let number = || value.and_then(|v| v.parse::<u64>().ok());
-    if abbreviates(word, "type", 2) || abbreviates(word, "querytype", 1) {
-        if let Some(value) = value {
-            match types::parse_type(value) {
-                Some(rtype) => options.rtype = Some(rtype),
-                None => out(&format!("unknown query type: {value}\n")),
-            }
-        }
-    } else if abbreviates(word, "class", 2) {
-        match value.and_then(types::parse_class) {
-            Some(class) => options.class = class,
-            None => out(&format!("unknown query class: {}\n", value.unwrap_or(""))),
-        }
-    } else if abbreviates(word, "port", 2) {
-        if let Some(port) = number().filter(|p| *p <= 65535) {
-            options.port = port as u16;
-        }
-    } else if abbreviates(word, "timeout", 2) {
-        options.timeout = number().map(|t| t.max(1));
-    } else if abbreviates(word, "retry", 3) {
-        options.retry = number().map(|n| n as u32);
-    } else if abbreviates(word, "ndots", 3) {
-        options.ndots = number().map(|n| n as u32);
-    } else if abbreviates(word, "norecurse", 5) {
-        options.recurse = false;
-    } else if abbreviates(word, "recurse", 3) {
-        options.recurse = true;
-    } else if abbreviates(word, "nosearch", 5) {
-        options.search = false;
-    } else if abbreviates(word, "search", 3) {
-        options.search = true;
-    } else if word.eq_ignore_ascii_case("version") {
-        options.version = true;
-    } else if word.eq_ignore_ascii_case("vc") {
-        options.tcp = true;
-    } else if word.eq_ignore_ascii_case("novc") {
-        options.tcp = false;
-    } else if !["debug", "nodebug", "d2", "nod2", "fail", "nofail", "sil", "silent", "domain", "all"]
-        .iter()
-        .any(|known| word.eq_ignore_ascii_case(known) || word.to_ascii_lowercase().starts_with("domain"))
-    {
-        out(&format!("*** Invalid option: {word}\n"));
-    }
-}
-
-/// Parses nslookup's arguments (without argv[0]).
-pub fn parse_args(args: &[String]) -> Options {
-    let mut options = Options::default();
-    let mut operands = Vec::new();
-    for arg in args {
-        match arg.strip_prefix('-') {
-            Some(option) if !option.is_empty() => apply_option(&mut options, option),
-            _ => operands.push(arg.clone()),
-        }
-    }
-    let mut operands = operands.into_iter();
-    options.name = operands.next();
-    options.server = operands.next();
-    options
-}
-
 /// One queued query.
 struct Lookup {
     /// The name `*** Can't find X: No answer` reports: the user's text, or the chased name.
@@ -210,33 +92,96 @@ struct RunState {
 /// Runs `nslookup` with `args` (argv without argv[0]); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let options = parse_args(&args);
+    let mut options = parse_args(&args);
     if options.version {
         console::err(&format!("nslookup {}\n", crate::BIND_VERSION));
         return 0;
     }
-    let Some(name) = options.name.clone().filter(|n| n != "-") else {
-        console::err("nslookup: interactive mode is not supported; give a name to look up\n");
-        return 1;
-    };
-    if let Err(error) = crate::query::check_user_name(&name) {
+    let conf = ResolvConf::load();
+    match options.name.clone().filter(|name| name != "-") {
+        Some(name) => one_shot(&options, &name, &conf),
+        None => interactive(&mut options, &conf),
+    }
+}
+
+/// `nslookup NAME [SERVER]`: one lookup, then the blank line nslookup ends with.
+fn one_shot(options: &Options, name: &str, conf: &ResolvConf) -> i32 {
+    if let Err(error) = crate::query::check_user_name(name) {
         console::err(&format!("nslookup: {error}\n"));
         return 1;
     }
-    let conf = ResolvConf::load();
-    let servers: Vec<Server> = match &options.server {
-        Some(server) => match resolve_server(server, options.port) {
-            Ok(addresses) => addresses.into_iter().map(|address| (address, server.clone())).collect(),
-            Err(why) => {
-                console::err(&format!("nslookup: couldn't get address for '{server}': {why}\n"));
-                return 1;
-            }
-        },
-        None => conf.servers().into_iter().map(|ip| (SocketAddr::new(ip, options.port), ip.to_string())).collect(),
-    };
-    let code = run(&options, &name, &conf, &servers);
+    let Some(servers) = servers(options, conf) else { return 1 };
+    let code = run(options, name, conf, &servers);
     out("\n");
     code
+}
+
+/// Interactive mode (no name, or `-`): one command per stdin line — a name to look up (optionally
+/// followed by a server), `server NAME`, `set OPTION`, `exit` — and the closing blank line.
+fn interactive(options: &mut Options, conf: &ResolvConf) -> i32 {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let prompt = stdin.is_terminal();
+    let mut failed = false;
+    // nslookup exits 1 when no query was answered at all, even when none was asked.
+    let mut asked = false;
+    let mut lines = stdin.lock().lines();
+    loop {
+        if prompt {
+            out("> ");
+            let _ = std::io::stdout().flush();
+        }
+        let Some(Ok(line)) = lines.next() else { break };
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [] => {}
+            ["exit"] => break,
+            ["server" | "lserver", server, ..] => set_server(options, conf, server),
+            ["set", option, ..] => apply_option(options, option),
+            [name, rest @ ..] => {
+                asked = true;
+                let mut this = options.clone();
+                if let Some(server) = rest.first() {
+                    this.server = Some((*server).to_string());
+                }
+                failed |= match servers(&this, conf) {
+                    Some(servers) => run(&this, name, conf, &servers) != 0,
+                    None => true,
+                };
+            }
+        }
+    }
+    out("\n");
+    i32::from(failed || !asked)
+}
+
+/// `server NAME`: makes NAME the default server and says so.
+fn set_server(options: &mut Options, conf: &ResolvConf, server: &str) {
+    let mut candidate = options.clone();
+    candidate.server = Some(server.to_string());
+    if let Some(servers) = servers(&candidate, conf) {
+        for (address, label) in &servers {
+            out(&format!("Default server: {label}\nAddress: {}\n", server_text(*address)));
+        }
+        *options = candidate;
+    }
+}
+
+/// The servers to ask: the server operand (every address it resolves to) or resolv.conf's list.
+fn servers(options: &Options, conf: &ResolvConf) -> Option<Vec<Server>> {
+    match &options.server {
+        Some(server) => match resolve_server(server, options.port) {
+            Ok(addresses) => Some(addresses.into_iter().map(|address| (address, server.clone())).collect()),
+            Err(why) => {
+                console::err(&format!("nslookup: couldn't get address for '{server}': {why}\n"));
+                None
+            }
+        },
+        None => {
+            let all = conf.servers().into_iter();
+            Some(all.map(|ip| (SocketAddr::new(ip, options.port), ip.to_string())).collect())
+        }
+    }
 }
 
 fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[Server]) -> i32 {
@@ -270,7 +215,7 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[Server]) -> 
             return 1;
         };
         let label = asker.label(server);
-        print_reply(&lookup, &qname, &reply, default_lookups, (server, &label), &mut state);
+        print_reply(&lookup, &qname, &reply, (default_lookups, options.debug), (server, &label), &mut state);
         if default_lookups && lookup.rtype == code::A && reply.rcode() == 0 {
             let target = crate::presentation::name_text(&reply.cname_target(&qname));
             let textname = target.trim_end_matches('.').to_string();
@@ -331,7 +276,7 @@ fn print_reply(
     lookup: &Lookup,
     qname: &str,
     reply: &Reply,
-    default_lookups: bool,
+    (default_lookups, debug): (bool, bool),
     (server, label): (SocketAddr, &str),
     state: &mut RunState,
 ) {
@@ -339,6 +284,9 @@ fn print_reply(
     let mut text = String::new();
     if !default_lookups || is_a {
         text.push_str(&format!("Server:\t\t{label}\nAddress:\t{}\n\n", server_text(server)));
+    }
+    if debug {
+        text.push_str(&detail_text(reply));
     }
     let shown = qname.strip_suffix('.').filter(|s| !s.is_empty()).unwrap_or(qname);
     let rcode = reply.rcode();
@@ -368,6 +316,52 @@ fn print_reply(
     out(&text);
 }
 
+/// The tab-indented SOA fields (`printsoa`).
+fn soa_lines(soa: &SOA) -> String {
+    format!(
+        "\torigin = {}\n\tmail addr = {}\n\tserial = {}\n\trefresh = {}\n\tretry = {}\n\texpire = {}\n\tminimum = {}\n",
+        name_text_no_dot(&soa.mname),
+        name_text_no_dot(&soa.rname),
+        soa.serial,
+        soa.refresh as u32,
+        soa.retry as u32,
+        soa.expire as u32,
+        soa.minimum
+    )
+}
+
+/// `phrase = rdata` (`printrdata`): the type's phrase, or `rdata_N = ` past the table.
+fn phrase_and_rdata(rtype: u16, data: &RData) -> String {
+    let phrase = PHRASES.get(usize::from(rtype)).map_or_else(|| format!("rdata_{rtype} = "), |p| (*p).to_string());
+    format!("{phrase}{}", rdata_text(data))
+}
+
+/// The `-debug` block (`detailsection` for each section) between `------------` lines.
+fn detail_text(reply: &Reply) -> String {
+    let mut text = String::from("------------\n    QUESTIONS:\n");
+    for query in &reply.questions {
+        text.push_str(&format!(
+            "\t{}, type = {}, class = {}\n",
+            name_text_no_dot(&query.name),
+            types::type_text(u16::from(query.query_type)),
+            types::class_text(u16::from(query.query_class))
+        ));
+    }
+    for (title, records) in ["ANSWERS", "AUTHORITY RECORDS", "ADDITIONAL RECORDS"].iter().zip(&reply.sections) {
+        text.push_str(&format!("    {title}:\n"));
+        for record in crate::message_text::grouped(records) {
+            text.push_str(&format!("    ->  {}\n", name_text_no_dot(&record.name)));
+            match &record.data {
+                RData::SOA(soa) => text.push_str(&soa_lines(soa)),
+                data => text.push_str(&format!("\t{}\n", phrase_and_rdata(record_type_code(record), data))),
+            }
+            text.push_str(&format!("\tttl = {}\n", record.ttl));
+        }
+    }
+    text.push_str("------------\n");
+    text
+}
+
 /// The lines of one section (`printsection`): addresses as `Name:`/`Address:` in the answer only.
 fn section_lines(records: &[Record], answer: bool) -> String {
     let mut text = String::new();
@@ -377,21 +371,8 @@ fn section_lines(records: &[Record], answer: bool) -> String {
             RData::A(_) | RData::AAAA(_) if answer => {
                 text.push_str(&format!("Name:\t{owner}\nAddress: {}\n", rdata_text(&record.data)));
             }
-            RData::SOA(soa) => text.push_str(&format!(
-                "{owner}\n\torigin = {}\n\tmail addr = {}\n\tserial = {}\n\trefresh = {}\n\tretry = {}\n\texpire = {}\n\tminimum = {}\n",
-                name_text_no_dot(&soa.mname),
-                name_text_no_dot(&soa.rname),
-                soa.serial,
-                soa.refresh as u32,
-                soa.retry as u32,
-                soa.expire as u32,
-                soa.minimum
-            )),
-            data => {
-                let rtype = record_type_code(record);
-                let phrase = PHRASES.get(usize::from(rtype)).map_or_else(|| format!("rdata_{rtype} = "), |p| (*p).to_string());
-                text.push_str(&format!("{owner}\t{phrase}{}\n", rdata_text(data)));
-            }
+            RData::SOA(soa) => text.push_str(&format!("{owner}\n{}", soa_lines(soa))),
+            data => text.push_str(&format!("{owner}\t{}\n", phrase_and_rdata(record_type_code(record), data))),
         }
     }
     text
@@ -400,29 +381,6 @@ fn section_lines(records: &[Record], answer: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(String::from).collect()
-    }
-
-    /// `-type=`, `-query=` and `-port=` abbreviations parse; operands are name then server.
-    #[test]
-    fn parses_options_and_operands() {
-        let options = parse_args(&args("-query=srv -po=5353 -ret=1 _x._tcp.y 127.0.0.1"));
-        assert_eq!(options.rtype, Some(33));
-        assert_eq!(options.port, 5353);
-        assert_eq!(options.retry, Some(1));
-        assert_eq!(options.name.as_deref(), Some("_x._tcp.y"));
-        assert_eq!(options.server.as_deref(), Some("127.0.0.1"));
-    }
-
-    /// `-vc` switches to TCP and `-norecurse` clears RD.
-    #[test]
-    fn transport_and_recursion_flags() {
-        let options = parse_args(&args("-vc -norecurse x"));
-        assert!(options.tcp);
-        assert!(!options.recurse);
-    }
 
     /// Known types use nslookup's phrases; types past 41 use `rdata_N = `.
     #[test]
