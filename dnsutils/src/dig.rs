@@ -234,6 +234,9 @@ fn ask_once(
             dnssec_ok: lookup.dnssec,
         }),
     };
+    if lookup.qr && !lookup.short {
+        print_query(lookup, &spec, run);
+    }
     let truncated = || {
         if lookup.comments {
             out(&format!("{TRUNCATED_TEXT}\n"));
@@ -293,37 +296,55 @@ fn print_reply(lookup: &DigLookup, qname: &str, reply: &Reply, received: &Receiv
         out("; Transfer failed.\n");
         return;
     }
+    let mut text = message_text(lookup, qname, reply, false);
+    if lookup.stats {
+        text.push_str(&stats(reply, received, label));
+    }
+    out(&text);
+}
+
+/// A message as dig prints it: comments block (title, warnings, header, OPT) and the sections.
+/// `sent` is the query itself (`+qr`), which BIND prints without the reply-only warnings.
+fn message_text(lookup: &DigLookup, qname: &str, message: &Reply, sent: bool) -> String {
     let mut text = String::new();
     if lookup.comments {
-        text.push_str(";; Got answer:\n");
+        text.push_str(if sent { ";; Sending:\n" } else { ";; Got answer:\n" });
         if is_under_local(qname) {
             text.push_str(";; WARNING: .local is reserved for Multicast DNS\n");
             text.push_str(";; You are currently testing what happens when an mDNS query is leaked to DNS\n");
         }
-        text.push_str(&header_lines(reply));
+        text.push_str(&header_lines(message));
         text.push('\n');
-        if reply.header.recursion_desired() && !reply.header.recursion_available() {
+        if !sent && message.header.recursion_desired() && !message.header.recursion_available() {
             text.push_str(";; WARNING: recursion requested but not available\n");
         }
-        if reply.extra_bytes() > 0 {
-            text.push_str(&format!(";; WARNING: Message has {} extra bytes at end\n", reply.extra_bytes()));
+        if message.extra_bytes() > 0 {
+            text.push_str(&format!(";; WARNING: Message has {} extra bytes at end\n", message.extra_bytes()));
         }
         text.push('\n');
-        if let Some(opt) = &reply.opt {
-            text.push_str(&opt_pseudosection(opt));
+        if let Some(opt) = &message.opt {
+            text.push_str(&opt_pseudosection(opt, sent));
         }
     }
     let style = line_style(lookup);
     let shown = [lookup.question, lookup.answer, lookup.authority, lookup.additional];
     for (section, show) in shown.into_iter().enumerate() {
         if show {
-            text.push_str(&section_text(reply, section, &style, lookup.comments));
+            text.push_str(&section_text(message, section, &style, lookup.comments));
         }
     }
-    if lookup.stats {
-        text.push_str(&stats(reply, received, label));
+    text
+}
+
+/// `+qr`: the query as sent, then its size.
+fn print_query(lookup: &DigLookup, spec: &QuerySpec, run: &mut Run) {
+    let Ok(bytes) = crate::query::encode(spec) else { return };
+    let Ok(query) = crate::reply::parse(bytes, true) else { return };
+    if run.print_cmd {
+        run.greet();
     }
-    out(&text);
+    let size = query.bytes.len();
+    out(&format!("{};; QUERY SIZE: {size}\n\n", message_text(lookup, &spec.name, &query, true)));
 }
 
 /// A section with or without its title and trailing blank line (`+comments` decides).
@@ -344,7 +365,7 @@ fn line_style(lookup: &DigLookup) -> LineStyle {
         (false, false) => Columns { ttl: 24, class: 24, rtype: 24, rdata: 32 },
         _ => Columns { ttl: 24, class: 24, rtype: 32, rdata: 40 },
     };
-    LineStyle { columns, ttl: lookup.ttl, class: lookup.show_class }
+    LineStyle { columns, ttl: lookup.ttl, class: lookup.show_class, ttl_units: lookup.ttl_units }
 }
 
 /// Whether a query name is under `local.`, which makes dig warn about mDNS.

@@ -68,6 +68,10 @@ pub struct DigLookup {
     pub ignore: bool,
     /// `+ttlid`: print TTLs.
     pub ttl: bool,
+    /// `+ttlunits`: TTLs as `1h2m3s`.
+    pub ttl_units: bool,
+    /// `+qr`: print the query as it is sent.
+    pub qr: bool,
     /// `+class`: print classes.
     pub show_class: bool,
     /// `+ndots=`.
@@ -108,6 +112,8 @@ impl Default for DigLookup {
             bufsize: 1232,
             ignore: false,
             ttl: true,
+            ttl_units: false,
+            qr: false,
             show_class: true,
             ndots: None,
             family: None,
@@ -306,6 +312,8 @@ fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
         "stats" => lookup.stats = on,
         "tcp" | "vc" => lookup.tcp = Some(on),
         "ttlid" => lookup.ttl = on,
+        "ttlunits" => lookup.ttl_units = on,
+        "qr" => lookup.qr = on,
         "bufsize" => lookup.bufsize = number("buffer size", 65535)? as u16,
         "time" | "timeout" => lookup.time = Some(number("timeout", u64::from(u32::MAX))?.max(1)),
         "tries" => lookup.tries = Some(number("tries", 255)?.max(1) as u32),

@@ -4,7 +4,8 @@
 use crate::reply::OptRecord;
 
 /// The `;; OPT PSEUDOSECTION:` block.
-pub fn opt_pseudosection(opt: &OptRecord) -> String {
+/// `sent` marks dig's own query (`+qr`), whose COOKIE has no verdict.
+pub fn opt_pseudosection(opt: &OptRecord, sent: bool) -> String {
     let mut flags = String::new();
     if opt.flags & 0x8000 != 0 {
         flags.push_str(" do");
@@ -16,7 +17,7 @@ pub fn opt_pseudosection(opt: &OptRecord) -> String {
     }
     text.push_str(&format!("; udp: {}\n", opt.udp_size));
     for (option, value) in &opt.options {
-        text.push_str(&edns_option_line(*option, value));
+        text.push_str(&edns_option_line(*option, value, sent));
     }
     text
 }
@@ -51,7 +52,7 @@ const EDE_TEXTS: [&str; 25] = [
 ];
 
 /// One EDNS option line as dig 9.18 prints it.
-fn edns_option_line(option: u16, value: &[u8]) -> String {
+fn edns_option_line(option: u16, value: &[u8], sent: bool) -> String {
     let hex: String = value.iter().map(|b| format!("{b:02x}")).collect();
     let printable: String =
         value.iter().map(|&b| if (0x20..0x7f).contains(&b) { char::from(b) } else { '.' }).collect();
@@ -70,7 +71,11 @@ fn edns_option_line(option: u16, value: &[u8]) -> String {
             line + "\n"
         }
         10 => {
-            let verdict = if value.len() == 8 { " (echoed)" } else { " (good)" };
+            let verdict = match (sent, value.len()) {
+                (true, _) => "",
+                (false, 8) => " (echoed)",
+                (false, _) => " (good)",
+            };
             format!("; COOKIE: {hex}{verdict}\n")
         }
         _ => format!("; OPT={option}: {} (\"{printable}\")\n", spaced_hex(value)),
@@ -90,12 +95,12 @@ mod tests {
     #[test]
     fn opt_line() {
         let opt = OptRecord { udp_size: 1232, rcode_high: 0, version: 0, flags: 0, options: Vec::new() };
-        assert_eq!(opt_pseudosection(&opt), ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n");
+        assert_eq!(opt_pseudosection(&opt, false), ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n");
     }
 
     /// EDE options print their code and purpose (captured from dig against knotd's REFUSED).
     #[test]
     fn ede_line() {
-        assert_eq!(edns_option_line(15, &[0, 20]), "; EDE: 20 (Not Authoritative)\n");
+        assert_eq!(edns_option_line(15, &[0, 20], false), "; EDE: 20 (Not Authoritative)\n");
     }
 }

@@ -36,10 +36,12 @@ pub struct LineStyle {
     pub ttl: bool,
     /// Print the class field.
     pub class: bool,
+    /// Print TTLs with units (`1h2m3s`, dig's `+ttlunits`).
+    pub ttl_units: bool,
 }
 
 /// The style host's verbose mode and dig's default output share.
-pub const DEFAULT_STYLE: LineStyle = LineStyle { columns: DEFAULT_COLUMNS, ttl: true, class: true };
+pub const DEFAULT_STYLE: LineStyle = LineStyle { columns: DEFAULT_COLUMNS, ttl: true, class: true, ttl_units: false };
 
 /// Pads `line` to column `col` with BIND's `indent()` rule: at least one character, tabs first.
 fn pad_to(line: &mut String, col: usize) {
@@ -176,13 +178,23 @@ pub fn record_type_code(record: &Record) -> u16 {
     u16::from(record.record_type())
 }
 
+/// A TTL as `dns_ttl_totext` writes it with units: `1w2d3h4m5s`, zero parts left out, `0s` for 0.
+pub fn ttl_with_units(ttl: u32) -> String {
+    let parts = [(ttl / 604_800, 'w'), (ttl / 86_400 % 7, 'd'), (ttl / 3600 % 24, 'h'), (ttl / 60 % 60, 'm')];
+    let mut text: String = parts.iter().filter(|(n, _)| *n > 0).map(|(n, unit)| format!("{n}{unit}")).collect();
+    if !ttl.is_multiple_of(60) || text.is_empty() {
+        text.push_str(&format!("{}s", ttl % 60));
+    }
+    text
+}
+
 /// A full record line: owner, TTL, class, type and rdata on the column grid of `style`.
 pub fn record_line(record: &Record, style: &LineStyle) -> String {
     let mut line = name_text(&record.name);
     let columns = &style.columns;
     if style.ttl {
         pad_to(&mut line, columns.ttl);
-        line.push_str(&record.ttl.to_string());
+        line.push_str(&if style.ttl_units { ttl_with_units(record.ttl) } else { record.ttl.to_string() });
     }
     if style.class {
         pad_to(&mut line, columns.class);
@@ -296,6 +308,15 @@ mod tests {
         );
         let caa = CAA::new_issue(false, Some(name("letsencrypt.org")), Vec::new());
         assert_eq!(rdata_text(&RData::CAA(caa)), "0 issue \"letsencrypt.org\"");
+    }
+
+    /// TTL units as dig's `+ttlunits` prints them.
+    #[test]
+    fn ttl_units() {
+        assert_eq!(ttl_with_units(30), "30s");
+        assert_eq!(ttl_with_units(7200), "2h");
+        assert_eq!(ttl_with_units(694_861), "1w1d1h1m1s");
+        assert_eq!(ttl_with_units(0), "0s");
     }
 
     /// Special characters in labels are escaped; the root is a lone dot.
