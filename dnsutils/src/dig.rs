@@ -12,9 +12,11 @@ use crate::asking::{Answer, Asker, FamilyMismatch, Server, bad_packet_text, chec
 use crate::console::{self, out};
 use crate::dig_options::{DigArgError, DigLookup, parse_args};
 use crate::edns_text::opt_pseudosection;
+use crate::extra_rdata::Layout;
 use crate::message_text::{grouped, header_lines, section_block};
-use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle, rdata_text};
+use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle};
 use crate::query::{COOKIE_OPTION, EdnsSpec, QuerySpec, random_cookie, random_id};
+use crate::rdata_text::rdata_text;
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::names_to_try;
@@ -361,11 +363,13 @@ fn section_text(reply: &Reply, section: usize, style: &LineStyle, comments: bool
 /// dig's record layout: `+nottl`/`+noclass` pull the later columns left.
 fn line_style(lookup: &DigLookup) -> LineStyle {
     let columns = match (lookup.ttl, lookup.show_class) {
+        _ if lookup.multiline => Columns { ttl: 24, class: 24, rtype: 24, rdata: 32 },
         (true, true) => DEFAULT_COLUMNS,
         (false, false) => Columns { ttl: 24, class: 24, rtype: 24, rdata: 32 },
         _ => Columns { ttl: 24, class: 24, rtype: 32, rdata: 40 },
     };
-    LineStyle { columns, ttl: lookup.ttl, class: lookup.show_class, ttl_units: lookup.ttl_units }
+    let layout = if lookup.multiline { Layout::Multiline } else { Layout::SingleLine };
+    LineStyle { columns, ttl: lookup.ttl, class: lookup.show_class, ttl_units: lookup.ttl_units, layout }
 }
 
 /// Whether a query name is under `local.`, which makes dig warn about mDNS.

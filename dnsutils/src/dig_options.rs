@@ -72,6 +72,8 @@ pub struct DigLookup {
     pub ttl_units: bool,
     /// `+qr`: print the query as it is sent.
     pub qr: bool,
+    /// `+multiline`: long rdata in parentheses over several lines.
+    pub multiline: bool,
     /// `+class`: print classes.
     pub show_class: bool,
     /// `+ndots=`.
@@ -114,6 +116,7 @@ impl Default for DigLookup {
             ttl: true,
             ttl_units: false,
             qr: false,
+            multiline: false,
             show_class: true,
             ndots: None,
             family: None,
@@ -314,6 +317,7 @@ fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
         "ttlid" => lookup.ttl = on,
         "ttlunits" => lookup.ttl_units = on,
         "qr" => lookup.qr = on,
+        "multiline" => lookup.multiline = on,
         "bufsize" => lookup.bufsize = number("buffer size", 65535)? as u16,
         "time" | "timeout" => lookup.time = Some(number("timeout", u64::from(u32::MAX))?.max(1)),
         "tries" => lookup.tries = Some(number("tries", 255)?.max(1) as u32),

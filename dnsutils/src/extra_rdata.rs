@@ -70,18 +70,13 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Splits `text` into space-separated words of [`WORD`] characters.
-fn words(text: &str) -> String {
+/// Splits `text` into space-separated words of `width` characters.
+fn words(text: &str, width: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
-    chars.chunks(WORD).map(|chunk| chunk.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+    chars.chunks(width).map(|chunk| chunk.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
 }
 
-/// Upper-case hex in words.
-fn hex(bytes: &[u8]) -> String {
-    words(&bytes.iter().map(|b| format!("{b:02X}")).collect::<String>())
-}
-
-/// Standard base64 with padding, in words.
+/// Standard base64 with padding.
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
@@ -95,21 +90,69 @@ fn base64(bytes: &[u8]) -> String {
             }
         }
     }
-    words(&out)
+    out
+}
+
+/// How rdata is laid out: dig's default single line, or `+multiline` (long fields on indented lines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One line, long fields split into 56-character words.
+    SingleLine,
+    /// Long fields in parentheses, 44 characters a line, each line indented to the rdata column.
+    Multiline,
+}
+
+/// The indentation of continuation lines in dig's multiline style (to column 32).
+pub const CONTINUATION: &str = "\n\t\t\t\t";
+
+/// A long field at the end of some rdata.
+enum Blob<'a> {
+    Hex(&'a [u8]),
+    Base64(&'a [u8]),
+}
+
+impl Blob<'_> {
+    fn text(&self) -> String {
+        match self {
+            Self::Hex(bytes) => bytes.iter().map(|b| format!("{b:02X}")).collect(),
+            Self::Base64(bytes) => base64(bytes),
+        }
+    }
+}
+
+/// Fixed fields, then the long field in `layout`; `comment` follows the closing parenthesis.
+fn with_blob(fields: String, blob: &Blob, layout: Layout, comment: &str) -> String {
+    let text = blob.text();
+    let chars: Vec<char> = text.chars().collect();
+    match layout {
+        Layout::SingleLine => format!("{fields} {}", words(&text, WORD)),
+        Layout::Multiline if comment.is_empty() => {
+            let lines: Vec<String> = chars.chunks(44).map(|c| c.iter().collect()).collect();
+            format!("{fields} ({CONTINUATION}{} )", lines.join(CONTINUATION))
+        }
+        Layout::Multiline => {
+            let lines: Vec<String> = chars.chunks(44).map(|c| c.iter().collect()).collect();
+            format!("{fields} ({CONTINUATION}{}{CONTINUATION}){comment}", lines.join(CONTINUATION))
+        }
+    }
 }
 
 /// BIND's text for `rtype` rdata `bytes`, for the types this module knows.
-pub fn text(rtype: u16, bytes: &[u8]) -> Option<String> {
+pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
     let mut r = Reader { bytes, at: 0 };
     let text = match rtype {
         39 => r.name()?,
         17 => format!("{} {}", r.name()?, r.name()?),
         18 | 21 | 36 => format!("{} {}", r.u16()?, r.name()?),
         35 => format!("{} {} {} {} {} {}", r.u16()?, r.u16()?, r.string()?, r.string()?, r.string()?, r.name()?),
-        44 => format!("{} {} {}", r.u8()?, r.u8()?, hex(r.rest())),
-        52 | 53 => format!("{} {} {} {}", r.u8()?, r.u8()?, r.u8()?, hex(r.rest())),
-        43 | 59 | 32769 => format!("{} {} {} {}", r.u16()?, r.u8()?, r.u8()?, hex(r.rest())),
-        25 | 48 | 60 => format!("{} {} {} {}", r.u16()?, r.u8()?, r.u8()?, base64(r.rest())),
+        44 => with_blob(format!("{} {}", r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
+        52 | 53 => with_blob(format!("{} {} {}", r.u8()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
+        43 | 59 | 32769 => with_blob(format!("{} {} {}", r.u16()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
+        25 | 48 | 60 => {
+            let (flags, protocol, algorithm) = (r.u16()?, r.u8()?, r.u8()?);
+            let comment = key_comment(bytes, flags, algorithm);
+            with_blob(format!("{flags} {protocol} {algorithm}"), &Blob::Base64(r.rest()), layout, &comment)
+        }
         256 => format!("{} {} {}", r.u16()?, r.u16()?, quoted_string(r.rest())),
         99 => {
             let mut strings = Vec::new();
@@ -121,6 +164,50 @@ pub fn text(rtype: u16, bytes: &[u8]) -> Option<String> {
         _ => return None,
     };
     r.done().then_some(text)
+}
+
+/// RFC 3597 generic rdata, `\# <len> <HEX>`, in `layout`.
+pub fn generic(bytes: &[u8], layout: Layout) -> String {
+    let hex = Blob::Hex(bytes).text();
+    match layout {
+        _ if bytes.is_empty() => "\\# 0".to_string(),
+        Layout::SingleLine => format!("\\# {} {}", bytes.len(), words(&hex, WORD)),
+        Layout::Multiline => {
+            let chars: Vec<char> = hex.chars().collect();
+            let lines: Vec<String> = chars.chunks(44).map(|c| c.iter().collect()).collect();
+            format!("\\# {} ( {} )", bytes.len(), lines.join(CONTINUATION))
+        }
+    }
+}
+
+/// dig's multiline comment after a key: `; KSK; alg = RSASHA256 ; key id = 19036`.
+fn key_comment(rdata: &[u8], flags: u16, algorithm: u8) -> String {
+    let role = if flags & 1 == 1 { "KSK" } else { "ZSK" };
+    let name = match algorithm {
+        1 => "RSAMD5".to_string(),
+        3 => "DSA".to_string(),
+        5 => "RSASHA1".to_string(),
+        6 => "NSEC3DSA".to_string(),
+        7 => "NSEC3RSASHA1".to_string(),
+        8 => "RSASHA256".to_string(),
+        10 => "RSASHA512".to_string(),
+        12 => "ECCGOST".to_string(),
+        13 => "ECDSAP256SHA256".to_string(),
+        14 => "ECDSAP384SHA384".to_string(),
+        15 => "ED25519".to_string(),
+        16 => "ED448".to_string(),
+        other => other.to_string(),
+    };
+    format!(" ; {role}; alg = {name} ; key id = {}", key_tag(rdata))
+}
+
+/// The RFC 4034 appendix B key tag of DNSKEY rdata.
+fn key_tag(rdata: &[u8]) -> u16 {
+    let sum = rdata
+        .iter()
+        .enumerate()
+        .fold(0u32, |acc, (i, &b)| acc + if i % 2 == 0 { u32::from(b) << 8 } else { u32::from(b) });
+    ((sum + (sum >> 16)) & 0xffff) as u16
 }
 
 #[cfg(test)]
@@ -135,9 +222,9 @@ mod tests {
     #[test]
     fn name_types() {
         let target = unhex("0674617267657407636C7573746572056C6F63616C00");
-        assert_eq!(text(39, &target).as_deref(), Some("target.cluster.local."));
+        assert_eq!(text(39, &target, Layout::SingleLine).as_deref(), Some("target.cluster.local."));
         let afsdb = unhex("00010361667307636C7573746572056C6F63616C00");
-        assert_eq!(text(18, &afsdb).as_deref(), Some("1 afs.cluster.local."));
+        assert_eq!(text(18, &afsdb, Layout::SingleLine).as_deref(), Some("1 afs.cluster.local."));
     }
 
     /// DS digests are upper-case hex split after 56 digits.
@@ -145,7 +232,7 @@ mod tests {
     fn ds_digest_words() {
         let ds = unhex("30390802E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D");
         assert_eq!(
-            text(43, &ds).as_deref(),
+            text(43, &ds, Layout::SingleLine).as_deref(),
             Some("12345 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237 C7F8EC8D")
         );
     }
@@ -154,7 +241,35 @@ mod tests {
     #[test]
     fn naptr_fields() {
         let naptr = unhex("0064000A0155074532552B7369701B215E2E2A24217369703A696E666F406578616D706C652E636F6D2100");
-        assert_eq!(text(35, &naptr).as_deref(), Some(r#"100 10 "U" "E2U+sip" "!^.*$!sip:info@example.com!" ."#));
+        assert_eq!(
+            text(35, &naptr, Layout::SingleLine).as_deref(),
+            Some(r#"100 10 "U" "E2U+sip" "!^.*$!sip:info@example.com!" ."#)
+        );
+    }
+
+    /// Multiline DS puts the digest on indented lines of 44 digits (captured from dig +multiline).
+    #[test]
+    fn ds_multiline() {
+        let ds = unhex("30390802E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D");
+        assert_eq!(
+            text(43, &ds, Layout::Multiline).as_deref(),
+            Some("12345 8 2 (\n\t\t\t\tE06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC\n\t\t\t\t683457104237C7F8EC8D )")
+        );
+    }
+
+    /// Generic rdata in multiline opens the parenthesis on the first line.
+    #[test]
+    fn generic_layouts() {
+        let long: Vec<u8> = (0..40).collect();
+        assert_eq!(
+            generic(&long, Layout::SingleLine),
+            "\\# 40 000102030405060708090A0B0C0D0E0F101112131415161718191A1B 1C1D1E1F2021222324252627"
+        );
+        assert_eq!(
+            generic(&long, Layout::Multiline),
+            "\\# 40 ( 000102030405060708090A0B0C0D0E0F101112131415\n\t\t\t\t161718191A1B1C1D1E1F2021222324252627 )"
+        );
+        assert_eq!(generic(&[], Layout::Multiline), "\\# 0");
     }
 
     /// Base64 with padding, for keys.
@@ -168,7 +283,7 @@ mod tests {
     #[test]
     fn uri_and_junk() {
         let uri = unhex("000A000168747470733A2F2F6578616D706C652E636F6D2F");
-        assert_eq!(text(256, &uri).as_deref(), Some("10 1 \"https://example.com/\""));
-        assert_eq!(text(39, &unhex("0000")), None);
+        assert_eq!(text(256, &uri, Layout::SingleLine).as_deref(), Some("10 1 \"https://example.com/\""));
+        assert_eq!(text(39, &unhex("0000"), Layout::SingleLine), None);
     }
 }

@@ -13,8 +13,9 @@ use crate::asking::{Answer, Asker, FamilyMismatch, Server, bad_packet_text, chec
 use crate::console::{self, out};
 use crate::host_options::{Options, parse_args};
 use crate::message_text::{header_lines, section_block};
-use crate::presentation::{DEFAULT_STYLE, name_text_no_dot, rdata_text, record_type_code};
+use crate::presentation::{DEFAULT_STYLE, name_text_no_dot, record_type_code};
 use crate::query::{QuerySpec, random_id};
+use crate::rdata_text::rdata_text;
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::{as_address, names_to_try, reverse_name};

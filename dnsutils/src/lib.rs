@@ -20,6 +20,7 @@ pub mod nslookup;
 pub mod nslookup_options;
 pub mod presentation;
 pub mod query;
+pub mod rdata_text;
 pub mod reply;
 pub mod resolv_conf;
 pub mod search;

@@ -1,13 +1,15 @@
 //! Resource records as text, the way BIND's `dns_rdata_totext` and `dns_rdataset_totext` write them.
 //!
-//! Three layers: names (BIND's escaping, with or without the final dot), rdata (one function per
-//! record shape, RFC 3597 `\# len hex` for everything else), and whole record lines laid out on BIND's
-//! tab/space column grid ([`Columns`]). Nothing here does I/O, so every format is pinned by unit
-//! tests against output captured from BIND 9.18.
+//! Names (BIND's escaping, with or without the final dot), character-strings, and whole record
+//! lines laid out on BIND's tab/space column grid ([`Columns`]); the rdata itself comes from
+//! [`crate::rdata_text`]. Nothing here does I/O, so every format is pinned by unit tests against
+//! output captured from BIND 9.18.
 
 use hickory_proto::op::Query;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
+use hickory_proto::rr::{Name, Record};
+
+use crate::extra_rdata::Layout;
+use crate::rdata_text::rdata_text_in;
 
 use crate::types::{class_text, type_text};
 
@@ -38,10 +40,13 @@ pub struct LineStyle {
     pub class: bool,
     /// Print TTLs with units (`1h2m3s`, dig's `+ttlunits`).
     pub ttl_units: bool,
+    /// Single-line rdata, or dig's `+multiline`.
+    pub layout: Layout,
 }
 
 /// The style host's verbose mode and dig's default output share.
-pub const DEFAULT_STYLE: LineStyle = LineStyle { columns: DEFAULT_COLUMNS, ttl: true, class: true, ttl_units: false };
+pub const DEFAULT_STYLE: LineStyle =
+    LineStyle { columns: DEFAULT_COLUMNS, ttl: true, class: true, ttl_units: false, layout: Layout::SingleLine };
 
 /// Pads `line` to column `col` with BIND's `indent()` rule: at least one character, tabs first.
 fn pad_to(line: &mut String, col: usize) {
@@ -111,68 +116,6 @@ pub fn quoted_string(bytes: &[u8]) -> String {
     out
 }
 
-/// RFC 3597 generic rdata: `\# <len> <HEX>`, the hex split in words of 56 digits as BIND does.
-pub fn generic_rdata(bytes: &[u8]) -> String {
-    let mut out = format!("\\# {}", bytes.len());
-    for chunk in bytes.chunks(28) {
-        out.push(' ');
-        for byte in chunk {
-            out.push_str(&format!("{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// The rdata of a record in BIND's text form.
-pub fn rdata_text(data: &RData) -> String {
-    match data {
-        RData::A(a) => a.0.to_string(),
-        RData::AAAA(aaaa) => aaaa.0.to_string(),
-        RData::NS(ns) => name_text(&ns.0),
-        RData::CNAME(cname) => name_text(&cname.0),
-        RData::PTR(ptr) => name_text(&ptr.0),
-        RData::MX(mx) => format!("{} {}", mx.preference, name_text(&mx.exchange)),
-        RData::SRV(srv) => format!("{} {} {} {}", srv.priority, srv.weight, srv.port, name_text(&srv.target)),
-        RData::SOA(soa) => format!(
-            "{} {} {} {} {} {} {}",
-            name_text(&soa.mname),
-            name_text(&soa.rname),
-            soa.serial,
-            soa.refresh as u32,
-            soa.retry as u32,
-            soa.expire as u32,
-            soa.minimum
-        ),
-        RData::TXT(txt) => txt.txt_data.iter().map(|s| quoted_string(s)).collect::<Vec<_>>().join(" "),
-        RData::HINFO(hinfo) => {
-            format!("{} {}", quoted_string(&hinfo.cpu), quoted_string(&hinfo.os))
-        }
-        RData::CAA(caa) => format!("{} {} {}", caa.flags(), caa.tag, quoted_string(&caa.value)),
-        RData::Unknown { code, rdata } => uncommon_rdata(u16::from(*code), &rdata.anything),
-        RData::NULL(null) => generic_rdata(&null.anything),
-        // A misplaced OPT record (dig shows it best-effort) prints its options raw, nothing if none.
-        RData::OPT(opt) if opt.as_ref().is_empty() => String::new(),
-        RData::Update0(RecordType::OPT) => String::new(),
-        RData::Update0(rtype) => uncommon_rdata(u16::from(*rtype), &[]),
-        other => uncommon_rdata(u16::from(other.record_type()), &raw_rdata(other)),
-    }
-}
-
-/// Types without a hickory text form matching BIND's: BIND's text when known, else RFC 3597.
-fn uncommon_rdata(rtype: u16, bytes: &[u8]) -> String {
-    crate::extra_rdata::text(rtype, bytes).unwrap_or_else(|| generic_rdata(bytes))
-}
-
-/// The wire bytes of rdata this module has no text form for, so it can still be shown generically.
-fn raw_rdata(data: &RData) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut encoder = BinEncoder::new(&mut bytes);
-    match data.emit(&mut encoder) {
-        Ok(()) => bytes,
-        Err(_) => Vec::new(),
-    }
-}
-
 /// The numeric type of a record.
 pub fn record_type_code(record: &Record) -> u16 {
     u16::from(record.record_type())
@@ -203,7 +146,7 @@ pub fn record_line(record: &Record, style: &LineStyle) -> String {
     pad_to(&mut line, columns.rtype);
     line.push_str(&type_text(record_type_code(record)));
     pad_to(&mut line, columns.rdata);
-    line.push_str(&rdata_text(&record.data));
+    line.push_str(&rdata_text_in(&record.data, style.layout));
     line
 }
 
@@ -245,7 +188,8 @@ pub fn hex_dump(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::rr::rdata::{A, CAA, SOA, TXT};
+    use hickory_proto::rr::RData;
+    use hickory_proto::rr::rdata::A;
     use hickory_proto::rr::{DNSClass, RecordType};
     use std::str::FromStr;
 
@@ -277,37 +221,6 @@ mod tests {
         assert_eq!(question_line(&q, &DEFAULT_STYLE), ";kubernetes.default.svc.cluster.local. IN A");
         let q = Query::query(name("a.test."), RecordType::A);
         assert_eq!(question_line(&q, &DEFAULT_STYLE), ";a.test.\t\t\t\tIN\tA");
-    }
-
-    /// TXT strings are quoted with `"` and `\` escaped and other bytes as `\DDD`.
-    #[test]
-    fn txt_escaping_matches_bind() {
-        let txt = TXT::from_bytes(vec![b"hello world", b"a\"b", b"semi;colon", b"\\back", &[0x80, 0x01]]);
-        assert_eq!(rdata_text(&RData::TXT(txt)), r#""hello world" "a\"b" "semi;colon" "\\back" "\128\001""#);
-    }
-
-    /// Unknown rdata uses RFC 3597 with 56-digit hex words.
-    #[test]
-    fn generic_rdata_splits_hex() {
-        assert_eq!(generic_rdata(&[10, 0, 0, 1]), "\\# 4 0A000001");
-        let long: Vec<u8> = (0..40).collect();
-        assert_eq!(
-            generic_rdata(&long),
-            "\\# 40 000102030405060708090A0B0C0D0E0F101112131415161718191A1B 1C1D1E1F2021222324252627"
-        );
-        assert_eq!(generic_rdata(&[]), "\\# 0");
-    }
-
-    /// SOA and CAA print all fields in order.
-    #[test]
-    fn soa_and_caa_text() {
-        let soa = SOA::new(name("ns.dns.cluster.local."), name("hostmaster.cluster.local."), 1, 7200, 1800, 86400, 30);
-        assert_eq!(
-            rdata_text(&RData::SOA(soa)),
-            "ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30"
-        );
-        let caa = CAA::new_issue(false, Some(name("letsencrypt.org")), Vec::new());
-        assert_eq!(rdata_text(&RData::CAA(caa)), "0 issue \"letsencrypt.org\"");
     }
 
     /// TTL units as dig's `+ttlunits` prints them.
