@@ -9,6 +9,8 @@ pub mod asking;
 pub mod console;
 pub mod dig;
 pub mod dig_options;
+pub mod dig_plus;
+pub mod dig_stats;
 pub mod edns_text;
 pub mod error;
 pub mod extra_rdata;

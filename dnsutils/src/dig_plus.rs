@@ -1,0 +1,194 @@
+//! dig's `+option` words: `+name`, `+noname`, `+name=value`, each name abbreviable to any
+//! unambiguous prefix as in BIND (`+nocomm`, `+tc`). Numbers are checked like BIND's `parse_uint`
+//! so a bad one is reported with BIND's wording and exit status.
+
+use crate::dig_options::{DigArgError, DigLookup};
+
+/// Boolean `+options` and the fields they set; the first entries win ambiguous prefixes.
+const BOOLEANS: &[&str] = &[
+    "all",
+    "answer",
+    "additional",
+    "authority",
+    "adflag",
+    "aaonly",
+    "aaflag",
+    "besteffort",
+    "cdflag",
+    "class",
+    "cmd",
+    "comments",
+    "cookie",
+    "crypto",
+    "dnssec",
+    "edns",
+    "fail",
+    "identify",
+    "ignore",
+    "keepopen",
+    "multiline",
+    "nsid",
+    "qr",
+    "question",
+    "recurse",
+    "search",
+    "short",
+    "showsearch",
+    "stats",
+    "tcp",
+    "ttlid",
+    "ttlunits",
+    "vc",
+    "trace",
+    "nssearch",
+    "rrcomments",
+    "onesoa",
+    "idnin",
+    "idnout",
+    "header-only",
+    "expire",
+    "sigchase",
+    "topdown",
+    "split",
+    "zflag",
+    "tcflag",
+    "opcode",
+    "defname",
+    "domain",
+    "bufsize",
+    "retry",
+    "time",
+    "tries",
+    "ndots",
+    "subnet",
+    "padding",
+    "timeout",
+];
+
+/// Resolves an abbreviated `+option` name to its full name, BIND-style (exact match first).
+pub(crate) fn full_option(name: &str) -> Option<&'static str> {
+    if let Some(exact) = BOOLEANS.iter().find(|o| **o == name) {
+        return Some(exact);
+    }
+    let mut matches = BOOLEANS.iter().filter(|o| o.starts_with(name));
+    let first = matches.next()?;
+    if name.len() >= 2 { Some(first) } else { None }
+}
+
+/// Parses a decimal option value the way BIND's `parse_uint` does, naming it in the error.
+pub(crate) fn parse_number(value: &str, what: &'static str, max: u64, code: i32) -> Result<u64, DigArgError> {
+    let bad = |reason| DigArgError::BadNumber { what, value: value.to_string(), reason, code };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("not a valid number"));
+    }
+    match value.parse::<u64>() {
+        Ok(number) if number <= max => Ok(number),
+        _ => Err(bad("out of range")),
+    }
+}
+
+/// Applies one `+option` to `lookup`.
+pub(crate) fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
+    let invalid = || DigArgError::InvalidOption(format!("+{option}"));
+    let (negated, rest) = match option.strip_prefix("no") {
+        Some(rest) if !rest.is_empty() => (true, rest),
+        _ => (false, option),
+    };
+    let (name, value) = match rest.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (rest, None),
+    };
+    let on = !negated;
+    let number = |what: &'static str, max: u64| parse_number(value.unwrap_or(""), what, max, 10);
+    match full_option(name).ok_or_else(invalid)? {
+        "all" => {
+            for field in [
+                &mut lookup.comments,
+                &mut lookup.question,
+                &mut lookup.answer,
+                &mut lookup.authority,
+                &mut lookup.additional,
+                &mut lookup.stats,
+                &mut lookup.cmd,
+            ] {
+                *field = on;
+            }
+        }
+        "answer" => lookup.answer = on,
+        "additional" => lookup.additional = on,
+        "authority" => lookup.authority = on,
+        "adflag" => lookup.adflag = on,
+        "cdflag" => lookup.cdflag = on,
+        "class" => lookup.show_class = on,
+        "cmd" => lookup.cmd = on,
+        "comments" => lookup.comments = on,
+        "cookie" => lookup.cookie = on,
+        "nsid" => lookup.nsid = on,
+        "dnssec" => lookup.dnssec = on,
+        "edns" => {
+            lookup.edns = if on { Some(value.map_or(Ok(0), |_| number("edns", 255).map(|n| n as u8))?) } else { None }
+        }
+        "identify" => lookup.identify = on,
+        "ignore" => lookup.ignore = on,
+        "question" => lookup.question = on,
+        "recurse" => lookup.recurse = on,
+        "search" | "defname" => lookup.search = on,
+        "showsearch" => {
+            lookup.showsearch = on;
+            lookup.search = on;
+        }
+        "short" => {
+            lookup.short = on;
+            if on {
+                for field in [
+                    &mut lookup.comments,
+                    &mut lookup.question,
+                    &mut lookup.authority,
+                    &mut lookup.additional,
+                    &mut lookup.stats,
+                    &mut lookup.cmd,
+                ] {
+                    *field = false;
+                }
+                lookup.answer = true;
+            }
+        }
+        "stats" => lookup.stats = on,
+        "tcp" | "vc" => lookup.tcp = Some(on),
+        "ttlid" => lookup.ttl = on,
+        "ttlunits" => lookup.ttl_units = on,
+        "qr" => lookup.qr = on,
+        "multiline" => lookup.multiline = on,
+        "bufsize" => lookup.bufsize = number("buffer size", 65535)? as u16,
+        "time" | "timeout" => lookup.time = Some(number("timeout", u64::from(u32::MAX))?.max(1)),
+        "tries" => lookup.tries = Some(number("tries", 255)?.max(1) as u32),
+        "retry" => lookup.tries = Some((number("retries", 255)? as u32).saturating_add(1)),
+        "ndots" => lookup.ndots = Some(number("ndots", 255)? as u32),
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dig_options::parse_args;
+
+    /// Bad numbers name the option and the reason; the port is exit 1, others 10.
+    #[test]
+    fn bad_numbers() {
+        let error = parse_args(&["+time=x".to_string()]).expect_err("rejected");
+        let expected =
+            DigArgError::BadNumber { what: "timeout", value: "x".into(), reason: "not a valid number", code: 10 };
+        assert_eq!(error, expected);
+        let error = parse_args(&["+bufsize=99999".to_string()]).expect_err("rejected");
+        assert!(matches!(error, DigArgError::BadNumber { reason: "out of range", .. }));
+    }
+
+    /// Unknown `+options` are rejected with their text.
+    #[test]
+    fn rejects_unknown_option() {
+        let error = parse_args(&["+bogus".to_string()]).expect_err("rejected");
+        assert_eq!(error, DigArgError::InvalidOption("+bogus".into()));
+    }
+}
