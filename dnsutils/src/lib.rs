@@ -1,9 +1,15 @@
 //! `dnsutils`: the DNS tools of the lab's `dnsutils` pod (`host`, `dig`, `nslookup`) plus the `wget` and
 //! `sleep` it uses, rebuilt on hickory-proto so their output matches BIND 9.18 byte for byte.
 //!
-//! Layout: pure building blocks first (`types`, `presentation`, `reply`, `query`, `resolv_conf`,
-//! `search`), then the one I/O module (`transport`), then one module per tool, each exposing
-//! `main(args) -> exit code` for the multi-call binary.
+//! Layout of the DNS tools, from pure to I/O:
+//! - words and text: `types` (type/class mnemonics), `presentation` (names, strings, record lines),
+//!   `rdata_text` and `extra_rdata` (rdata), `message_text` (header and sections), `edns_text`;
+//! - messages: `query` (what each tool sends), `reply` (decoding as BIND's parser does);
+//! - resolver settings: `resolv_conf`, `search` (the search walk and reverse names);
+//! - I/O: `transport` (UDP/TCP with BIND's retries and notices), `asking` (one query end to end),
+//!   `console` (output that never panics);
+//! - tools: `host`, `dig`, `nslookup` (each with its options module), each exposing
+//!   `main(args) -> exit code` for the multi-call binary.
 
 pub mod asking;
 pub mod console;
