@@ -8,7 +8,9 @@ use crate::error::DnsError;
 use crate::presentation::hex_dump;
 use crate::query::{QuerySpec, encode};
 use crate::reply::{Reply, parse};
-use crate::transport::{Notice, Received, Settings, exchange};
+use hickory_proto::rr::RData;
+
+use crate::transport::{Notice, Received, Settings, exchange, transfer};
 
 /// A server to ask and how the user named it (`;; SERVER: ip#port(label)`, `Name: label`).
 pub type Server = (SocketAddr, String);
@@ -36,6 +38,60 @@ pub enum Answer {
         /// The reply as received.
         bytes: Vec<u8>,
     },
+}
+
+/// How a zone transfer ended.
+#[derive(Debug)]
+pub enum Transfer {
+    /// The messages that arrived, decoded, in order (the last may be an error reply).
+    Messages(Vec<(Reply, Received)>),
+    /// No server answered; `announced` as in [`Answer::NoReply`].
+    NoReply {
+        /// The failure line is already out.
+        announced: bool,
+    },
+    /// A message could not be decoded.
+    BadPacket {
+        /// BIND's words for the problem.
+        reason: &'static str,
+        /// The message as received.
+        bytes: Vec<u8>,
+    },
+}
+
+/// Tells when a transfer is complete: an error reply, an answer that does not start with the
+/// zone's SOA, or that SOA (same serial) coming round again; an IXFR reply of the SOA alone means
+/// "up to date".
+#[derive(Default)]
+struct TransferEnd {
+    serial: Option<u32>,
+    messages: usize,
+}
+
+impl TransferEnd {
+    fn is_last(&mut self, bytes: &[u8], ixfr: bool) -> bool {
+        self.messages += 1;
+        let Ok(reply) = parse(bytes.to_vec(), true) else { return true };
+        if reply.rcode() != 0 {
+            return true;
+        }
+        for (index, record) in reply.answers().iter().enumerate() {
+            let serial = match &record.data {
+                RData::SOA(soa) => Some(soa.serial),
+                _ => None,
+            };
+            match (self.serial, serial) {
+                (None, Some(serial)) => self.serial = Some(serial),
+                (None, None) => return true,
+                (Some(first), Some(serial)) if serial == first => return true,
+                _ => {}
+            }
+            if ixfr && self.messages == 1 && index == 0 && reply.answers().len() == 1 {
+                return true;
+            }
+        }
+        reply.answers().is_empty()
+    }
 }
 
 /// Asks the queries of one lookup, carrying BIND's try budget from one search name to the next.
@@ -106,6 +162,34 @@ pub fn check_family(label: &str, address: SocketAddr, family: Option<u8>) -> Res
             v4.ip().to_ipv6_mapped()
         ))),
         _ => Ok(()),
+    }
+}
+
+impl Asker<'_> {
+    /// Runs a zone transfer for `spec` (AXFR or IXFR) and decodes every message.
+    pub fn transfer(&mut self, spec: &QuerySpec, textname: &str) -> Result<Transfer, DnsError> {
+        let query = encode(spec)?;
+        let addresses: Vec<SocketAddr> = self.servers.iter().map(|(address, _)| *address).collect();
+        let ixfr = spec.rtype == crate::types::code::IXFR;
+        let mut end = TransferEnd::default();
+        let (notices, messages) =
+            transfer(&query, spec.id, &addresses, self.settings.timeout, |bytes| end.is_last(bytes, ixfr));
+        console::notices(&notices, |server| self.label(server), textname, || {});
+        if messages.is_empty() {
+            return Ok(Transfer::NoReply { announced: console::ended_on_connect_failure(&notices) });
+        }
+        let mut decoded = Vec::new();
+        for received in messages {
+            match parse(received.bytes.clone(), self.best_effort) {
+                Ok(mut reply) => {
+                    // A transfer lists the zone in order; BIND does not regroup it.
+                    reply.keep_order = true;
+                    decoded.push((reply, received));
+                }
+                Err(bad) => return Ok(Transfer::BadPacket { reason: bad.reason, bytes: received.bytes }),
+            }
+        }
+        Ok(Transfer::Messages(decoded))
     }
 }
 

@@ -8,10 +8,10 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::asking::{Answer, Asker, FamilyMismatch, Server, bad_packet_text, check_family, report_no_reply};
+use crate::asking::{Answer, Asker, FamilyMismatch, Server, Transfer, bad_packet_text, check_family, report_no_reply};
 use crate::console::{self, out};
 use crate::dig_options::{DigArgError, DigLookup, parse_args};
-use crate::dig_stats::stats;
+use crate::dig_stats::{stats, transfer_stats};
 use crate::edns_text::opt_pseudosection;
 use crate::extra_rdata::Layout;
 use crate::message_text::{grouped, header_lines, section_block};
@@ -183,6 +183,9 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         ignore_truncation: lookup.ignore,
     };
     let mut asker = Asker::new(&servers, settings, true);
+    if matches!(lookup.rtype, Some(code::AXFR | code::IXFR)) {
+        return run_transfer(lookup, &mut asker, &names[0], run);
+    }
     for (attempt, qname) in names.iter().enumerate() {
         let cookie = lookup.cookie.then(|| random_cookie().to_vec());
         let (mut reply, mut received) = match ask_once(lookup, &mut asker, qname, cookie, run) {
@@ -213,15 +216,9 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
     0
 }
 
-/// Sends one query of a lookup; a reply, or the exit status after printing why there is none.
-fn ask_once(
-    lookup: &DigLookup,
-    asker: &mut Asker,
-    qname: &str,
-    cookie: Option<Vec<u8>>,
-    run: &mut Run,
-) -> Result<(Reply, Received), i32> {
-    let spec = QuerySpec {
+/// The query dig sends for `qname` under the lookup's options.
+fn query_spec(lookup: &DigLookup, qname: &str, cookie: Option<Vec<u8>>) -> QuerySpec {
+    QuerySpec {
         id: random_id(),
         name: qname.to_string(),
         rtype: lookup.rtype.unwrap_or(code::A),
@@ -236,7 +233,67 @@ fn ask_once(
             nsid: lookup.nsid,
             dnssec_ok: lookup.dnssec,
         }),
+    }
+}
+
+/// `dig axfr`/`ixfr`: the records of every message, then the transfer's size.
+fn run_transfer(lookup: &DigLookup, asker: &mut Asker, qname: &str, run: &mut Run) -> i32 {
+    let spec = query_spec(lookup, qname, lookup.cookie.then(|| random_cookie().to_vec()));
+    let textname = lookup.name.as_deref().unwrap_or(".").trim_end_matches('.');
+    let messages = match asker.transfer(&spec, textname) {
+        Ok(Transfer::Messages(messages)) => messages,
+        Ok(Transfer::NoReply { announced }) => {
+            if !announced {
+                run.greet();
+            }
+            report_no_reply(announced);
+            return EXIT_NO_REPLY;
+        }
+        Ok(Transfer::BadPacket { reason, bytes }) => {
+            out(&bad_packet_text(reason, &bytes));
+            return 0;
+        }
+        Err(error) => {
+            console::err(&format!("{}: {error}\n", console::progname()));
+            return EXIT_INTERNAL;
+        }
     };
+    if run.print_cmd {
+        run.greet();
+    }
+    // dig shows a transfer as bare records: no comments and no question unless asked for globally.
+    let view = DigLookup { comments: false, question: false, ..lookup.clone() };
+    let (mut records, mut bytes) = (0, 0);
+    for (reply, _) in &messages {
+        if reply.rcode() != 0 {
+            out("; Transfer failed.\n");
+            return 0;
+        }
+        if lookup.short {
+            reply.answers().iter().for_each(|record| out(&format!("{}\n", rdata_text(&record.data))));
+        } else {
+            out(&message_text(&view, qname, reply, false));
+        }
+        records += reply.answers().len();
+        bytes += reply.bytes.len();
+    }
+    if let Some((_, last)) = messages.last()
+        && lookup.stats
+    {
+        out(&transfer_stats(last, &asker.label(last.server), records, messages.len(), bytes));
+    }
+    0
+}
+
+/// Sends one query of a lookup; a reply, or the exit status after printing why there is none.
+fn ask_once(
+    lookup: &DigLookup,
+    asker: &mut Asker,
+    qname: &str,
+    cookie: Option<Vec<u8>>,
+    run: &mut Run,
+) -> Result<(Reply, Received), i32> {
+    let spec = query_spec(lookup, qname, cookie);
     if lookup.qr && !lookup.short {
         print_query(lookup, &spec, run);
     }
@@ -294,10 +351,6 @@ fn print_reply(lookup: &DigLookup, qname: &str, reply: &Reply, received: &Receiv
     }
     if run.print_cmd {
         run.greet();
-    }
-    if matches!(lookup.rtype, Some(code::AXFR | code::IXFR)) && reply.rcode() != 0 {
-        out("; Transfer failed.\n");
-        return;
     }
     let mut text = message_text(lookup, qname, reply, false);
     if lookup.stats {

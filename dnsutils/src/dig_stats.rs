@@ -10,16 +10,24 @@ use crate::transport::{Protocol, Received, server_text};
 
 /// The statistics footer and its trailing blank line.
 pub fn stats(reply: &Reply, received: &Received, label: &str) -> String {
+    footer(received, label, &format!(";; MSG SIZE  rcvd: {}", reply.bytes.len()))
+}
+
+/// The footer of a zone transfer: its size in records, messages and bytes instead of MSG SIZE.
+pub fn transfer_stats(last: &Received, label: &str, records: usize, messages: usize, bytes: usize) -> String {
+    footer(last, label, &format!(";; XFR size: {records} records (messages {messages}, bytes {bytes})"))
+}
+
+fn footer(received: &Received, label: &str, size_line: &str) -> String {
     let protocol = match received.protocol {
         Protocol::Udp => "UDP",
         Protocol::Tcp => "TCP",
     };
     format!(
-        ";; Query time: {} msec\n;; SERVER: {}({label}) ({protocol})\n;; WHEN: {}\n;; MSG SIZE  rcvd: {}\n\n",
+        ";; Query time: {} msec\n;; SERVER: {}({label}) ({protocol})\n;; WHEN: {}\n{size_line}\n\n",
         received.elapsed.as_millis(),
         server_text(received.server),
         when(SystemTime::now()),
-        reply.bytes.len()
     )
 }
 

@@ -12,41 +12,50 @@ use crate::presentation::{push_label_byte, quoted_string};
 const WORD: usize = 56;
 
 /// A cursor over rdata bytes.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn u8(&mut self) -> Option<u8> {
+    /// A reader at the start of `bytes`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, at: 0 }
+    }
+
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         let value = *self.bytes.get(self.at)?;
         self.at += 1;
         Some(value)
     }
 
-    fn u16(&mut self) -> Option<u16> {
+    pub(crate) fn u16(&mut self) -> Option<u16> {
         Some(u16::from(self.u8()?) << 8 | u16::from(self.u8()?))
     }
 
-    fn take(&mut self, length: usize) -> Option<&'a [u8]> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
+        Some(u32::from(self.u16()?) << 16 | u32::from(self.u16()?))
+    }
+
+    pub(crate) fn take(&mut self, length: usize) -> Option<&'a [u8]> {
         let slice = self.bytes.get(self.at..self.at + length)?;
         self.at += length;
         Some(slice)
     }
 
-    fn rest(&mut self) -> &'a [u8] {
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
         let slice = &self.bytes[self.at.min(self.bytes.len())..];
         self.at = self.bytes.len();
         slice
     }
 
-    fn string(&mut self) -> Option<String> {
+    pub(crate) fn string(&mut self) -> Option<String> {
         let length = usize::from(self.u8()?);
         Some(quoted_string(self.take(length)?))
     }
 
     /// An uncompressed name in BIND's text form (a compression pointer makes the record undecodable).
-    fn name(&mut self) -> Option<String> {
+    pub(crate) fn name(&mut self) -> Option<String> {
         let mut labels = Vec::new();
         loop {
             let length = usize::from(self.u8()?);
@@ -65,7 +74,7 @@ impl<'a> Reader<'a> {
         Some(if labels.is_empty() { ".".to_string() } else { format!("{}.", labels.join(".")) })
     }
 
-    fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.at == self.bytes.len()
     }
 }
@@ -77,7 +86,7 @@ fn words(text: &str, width: usize) -> String {
 }
 
 /// Standard base64 with padding.
-fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
@@ -139,7 +148,7 @@ fn with_blob(fields: String, blob: &Blob, layout: Layout, comment: &str) -> Stri
 
 /// BIND's text for `rtype` rdata `bytes`, for the types this module knows.
 pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader::new(bytes);
     let text = match rtype {
         39 => r.name()?,
         17 => format!("{} {}", r.name()?, r.name()?),
@@ -154,6 +163,9 @@ pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
             with_blob(format!("{flags} {protocol} {algorithm}"), &Blob::Base64(r.rest()), layout, &comment)
         }
         256 => format!("{} {} {}", r.u16()?, r.u16()?, quoted_string(r.rest())),
+        11 => wks(&mut r)?,
+        29 => loc(&mut r)?,
+        64 | 65 => crate::svcb_text::svcb(&mut r)?,
         99 => {
             let mut strings = Vec::new();
             while !r.done() {
@@ -164,6 +176,61 @@ pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
         _ => return None,
     };
     r.done().then_some(text)
+}
+
+/// WKS: address, protocol number, then the port of every bit set in the bitmap.
+fn wks(r: &mut Reader) -> Option<String> {
+    let address = std::net::Ipv4Addr::new(r.u8()?, r.u8()?, r.u8()?, r.u8()?);
+    let protocol = r.u8()?;
+    let mut text = format!("{address} {protocol}");
+    for (index, byte) in r.rest().iter().enumerate() {
+        for bit in 0..8 {
+            if byte & (0x80 >> bit) != 0 {
+                text.push_str(&format!(" {}", index * 8 + bit));
+            }
+        }
+    }
+    Some(text)
+}
+
+/// LOC (RFC 1876): latitude, longitude, altitude, size and precisions in BIND's units.
+fn loc(r: &mut Reader) -> Option<String> {
+    if r.u8()? != 0 {
+        return None;
+    }
+    let (size, horizontal, vertical) = (r.u8()?, r.u8()?, r.u8()?);
+    let (latitude, longitude, altitude) = (r.u32()?, r.u32()?, r.u32()?);
+    let altitude_cm = i64::from(altitude) - 10_000_000;
+    let sign = if altitude_cm < 0 { "-" } else { "" };
+    let (meters, centimeters) = (altitude_cm.abs() / 100, altitude_cm.abs() % 100);
+    Some(format!(
+        "{} {} {sign}{meters}.{centimeters:02}m {} {} {}",
+        angle(latitude, ['N', 'S']),
+        angle(longitude, ['E', 'W']),
+        loc_size(size),
+        loc_size(horizontal),
+        loc_size(vertical)
+    ))
+}
+
+/// A LOC angle (thousandths of arc seconds from 2^31) as `D M S.sss H`.
+fn angle(raw: u32, hemispheres: [char; 2]) -> String {
+    let offset = i64::from(raw) - (1i64 << 31);
+    let hemisphere = if offset < 0 { hemispheres[1] } else { hemispheres[0] };
+    let value = offset.abs();
+    let (degrees, minutes) = (value / 3_600_000, value % 3_600_000 / 60_000);
+    let (seconds, thousandths) = (value % 60_000 / 1000, value % 1000);
+    format!("{degrees} {minutes} {seconds}.{thousandths:03} {hemisphere}")
+}
+
+/// A LOC size or precision (mantissa and power of ten, in centimetres) in metres.
+fn loc_size(encoded: u8) -> String {
+    let (mantissa, exponent) = (u32::from(encoded >> 4), u32::from(encoded & 0x0f));
+    if exponent >= 2 {
+        format!("{mantissa}{}m", "0".repeat(exponent as usize - 2))
+    } else {
+        format!("0.{:02}m", mantissa * 10u32.pow(exponent))
+    }
 }
 
 /// RFC 3597 generic rdata, `\# <len> <HEX>`, in `layout`.
@@ -270,6 +337,17 @@ mod tests {
             "\\# 40 ( 000102030405060708090A0B0C0D0E0F101112131415\n\t\t\t\t161718191A1B1C1D1E1F2021222324252627 )"
         );
         assert_eq!(generic(&[], Layout::Multiline), "\\# 0");
+    }
+
+    /// LOC and WKS as BIND prints them (captured from dig against knotd).
+    #[test]
+    fn loc_and_wks() {
+        let loc = unhex("000016138B3CF018810CBCE0009895B8");
+        assert_eq!(
+            text(29, &loc, Layout::SingleLine).as_deref(),
+            Some("52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m")
+        );
+        assert_eq!(text(11, &unhex("0A00000106"), Layout::SingleLine).as_deref(), Some("10.0.0.1 6"));
     }
 
     /// Base64 with padding, for keys.

@@ -32,6 +32,7 @@ pub mod rdata_text;
 pub mod reply;
 pub mod resolv_conf;
 pub mod search;
+pub mod svcb_text;
 pub mod sleep;
 pub mod transport;
 pub mod types;

@@ -135,7 +135,9 @@ pub fn section_block(reply: &Reply, section: usize, style: &LineStyle) -> String
     let lines: Vec<String> = if section == 0 {
         reply.questions.iter().map(|query| question_line(query, style)).collect()
     } else {
-        grouped(&reply.sections[section - 1]).into_iter().map(|record| record_line(record, style)).collect()
+        let records = &reply.sections[section - 1];
+        let ordered: Vec<&Record> = if reply.keep_order { records.iter().collect() } else { grouped(records) };
+        ordered.into_iter().map(|record| record_line(record, style)).collect()
     };
     if lines.is_empty() {
         return String::new();

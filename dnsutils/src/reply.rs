@@ -99,6 +99,8 @@ pub struct Reply {
     pub parsed_len: usize,
     /// Set when best-effort parsing stopped at a malformed record.
     pub malformed: bool,
+    /// Print records in wire order instead of grouped into rdatasets (zone transfers).
+    pub keep_order: bool,
 }
 
 impl Reply {
@@ -207,6 +209,7 @@ pub fn parse(bytes: Vec<u8>, best_effort: bool) -> Result<Reply, BadPacket> {
         opt: None,
         parsed_len: 12,
         malformed: false,
+        keep_order: false,
     };
     let mut parser = Parser { bytes: &bytes, at: 12, misplaced_opt: false };
     let outcome = parser.sections(&header, &mut reply);

@@ -281,17 +281,73 @@ fn tcp_attempt(
 }
 
 fn tcp_round_trip(mut stream: TcpStream, query: &[u8], timeout: Duration) -> std::io::Result<Vec<u8>> {
-    let deadline = Instant::now() + timeout;
-    let length = u16::try_from(query.len()).map_err(|_| ErrorKind::InvalidInput)?;
+    send_framed(&mut stream, query, timeout)?;
+    read_framed(&mut stream, timeout)
+}
+
+/// Writes one length-prefixed message.
+fn send_framed(stream: &mut TcpStream, message: &[u8], timeout: Duration) -> std::io::Result<()> {
+    let length = u16::try_from(message.len()).map_err(|_| ErrorKind::InvalidInput)?;
     let mut framed = length.to_be_bytes().to_vec();
-    framed.extend_from_slice(query);
+    framed.extend_from_slice(message);
     stream.set_write_timeout(Some(timeout))?;
-    stream.write_all(&framed)?;
+    stream.write_all(&framed)
+}
+
+/// Reads one length-prefixed message within `timeout`.
+fn read_framed(stream: &mut TcpStream, timeout: Duration) -> std::io::Result<Vec<u8>> {
+    let deadline = Instant::now() + timeout;
     let mut prefix = [0u8; 2];
-    read_until(&mut stream, &mut prefix, deadline)?;
-    let mut reply = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
-    read_until(&mut stream, &mut reply, deadline)?;
-    Ok(reply)
+    read_until(stream, &mut prefix, deadline)?;
+    let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    read_until(stream, &mut message, deadline)?;
+    Ok(message)
+}
+
+/// A zone transfer (AXFR/IXFR) from the first server that accepts a TCP connection: the query,
+/// then messages until `finished` says the last one arrived (or the stream fails).
+pub fn transfer(
+    query: &[u8],
+    id: u16,
+    servers: &[SocketAddr],
+    timeout: Duration,
+    mut finished: impl FnMut(&[u8]) -> bool,
+) -> (Vec<Notice>, Vec<Received>) {
+    let mut notices = Vec::new();
+    let mut messages = Vec::new();
+    for &server in servers {
+        let started = Instant::now();
+        let mut stream = match TcpStream::connect_timeout(&server, timeout) {
+            Ok(stream) => stream,
+            Err(error) => {
+                notices.push(Notice::ConnectFailed { server, reason: failure_text(error.kind()) });
+                continue;
+            }
+        };
+        if let Err(error) = send_framed(&mut stream, query, timeout) {
+            notices.push(Notice::Line(communications_error(server, error.kind())));
+            continue;
+        }
+        loop {
+            let bytes = match read_framed(&mut stream, timeout) {
+                Ok(bytes) => bytes,
+                Err(error) => {
+                    notices.push(Notice::Line(communications_error(server, error.kind())));
+                    break;
+                }
+            };
+            if acceptable(&bytes, id, &mut notices, ";; ERROR").is_none() {
+                break;
+            }
+            let last = finished(&bytes);
+            messages.push(Received { bytes, server, protocol: Protocol::Tcp, elapsed: started.elapsed() });
+            if last {
+                break;
+            }
+        }
+        break;
+    }
+    (notices, messages)
 }
 
 /// `read_exact` that gives up at `deadline`.
