@@ -239,6 +239,11 @@ fn query_spec(lookup: &DigLookup, qname: &str, cookie: Option<Vec<u8>>) -> Query
 /// `dig axfr`/`ixfr`: the records of every message, then the transfer's size.
 fn run_transfer(lookup: &DigLookup, asker: &mut Asker, qname: &str, run: &mut Run) -> i32 {
     let spec = query_spec(lookup, qname, lookup.cookie.then(|| random_cookie().to_vec()));
+    // dig shows a transfer as bare records: no comments and no question unless asked for globally.
+    let view = DigLookup { comments: false, question: false, ..lookup.clone() };
+    if lookup.qr && !lookup.short {
+        print_query(&view, &spec, run);
+    }
     let textname = lookup.name.as_deref().unwrap_or(".").trim_end_matches('.');
     let messages = match asker.transfer(&spec, textname) {
         Ok(Transfer::Messages(messages)) => messages,
@@ -261,8 +266,6 @@ fn run_transfer(lookup: &DigLookup, asker: &mut Asker, qname: &str, run: &mut Ru
     if run.print_cmd {
         run.greet();
     }
-    // dig shows a transfer as bare records: no comments and no question unless asked for globally.
-    let view = DigLookup { comments: false, question: false, ..lookup.clone() };
     let (mut records, mut bytes) = (0, 0);
     for (reply, _) in &messages {
         if reply.rcode() != 0 {

@@ -16,6 +16,8 @@ use crate::message_text::{header_lines, section_block};
 use crate::presentation::{DEFAULT_STYLE, name_text_no_dot, record_type_code};
 use crate::query::{QuerySpec, random_id};
 use crate::rdata_text::rdata_text;
+use hickory_proto::rr::Record;
+
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::{as_address, names_to_try, reverse_name};
@@ -127,6 +129,10 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[Server]) -> i32 {
         tcp: options.tcp,
         ignore_truncation: false,
     };
+    if options.list || is_transfer(first.rtype) {
+        let zone = format!("{}.", options.name.trim_end_matches('.'));
+        return crate::host_transfer::run(options, servers, settings, &zone);
+    }
     let mut queue = VecDeque::from([first]);
     let mut state = RunState::default();
     while let Some(lookup) = queue.pop_front() {
@@ -199,10 +205,7 @@ fn run_lookup(
             && !state.server_shown
         {
             state.server_shown = true;
-            out(&format!(
-                "Using domain server:\nName: {server}\nAddress: {}\nAliases: \n\n",
-                server_text(received.server)
-            ));
+            out(&server_block(server, &received));
         }
         print_reply(lookup, qname, &reply, options, state);
         if options.verbose {
@@ -213,8 +216,27 @@ fn run_lookup(
     Ok(None)
 }
 
+/// The `Using domain server:` block printed before the first reply when a server was named.
+pub(crate) fn server_block(server: &str, received: &Received) -> String {
+    format!("Using domain server:\nName: {server}\nAddress: {}\nAliases: \n\n", server_text(received.server))
+}
+
+/// A reply in full (`-v`): header block and every non-empty section.
+pub(crate) fn verbose_text(reply: &Reply) -> String {
+    let mut text = format!("{}\n\n", header_lines(reply));
+    for section in 0..4 {
+        text.push_str(&section_block(reply, section, &DEFAULT_STYLE));
+    }
+    text
+}
+
+/// One record in host's short form: `owner phrase rdata`.
+pub(crate) fn short_line(record: &Record) -> String {
+    format!("{} {} {}\n", name_text_no_dot(&record.name), phrase(record_type_code(record)), rdata_text(&record.data))
+}
+
 /// `Received N bytes from ip#port in T ms`, after a verbose reply.
-fn print_received(reply: &Reply, received: &Received) {
+pub(crate) fn print_received(reply: &Reply, received: &Received) {
     let line = format!(
         "Received {} bytes from {} in {} ms\n",
         received.bytes.len(),
@@ -241,20 +263,11 @@ fn print_reply(lookup: &Lookup, qname: &str, reply: &Reply, options: &Options, s
         return;
     }
     if options.verbose {
-        let mut text = format!("{}\n\n", header_lines(reply));
-        for section in 0..4 {
-            text.push_str(&section_block(reply, section, &DEFAULT_STYLE));
-        }
-        out(&text);
+        out(&verbose_text(reply));
         return;
     }
     for record in crate::message_text::grouped(reply.answers()) {
-        out(&format!(
-            "{} {} {}\n",
-            name_text_no_dot(&record.name),
-            phrase(record_type_code(record)),
-            rdata_text(&record.data)
-        ));
+        out(&short_line(record));
     }
     if reply.answers().is_empty() && options.rtype.is_some() {
         out(&format!("{shown} has no {} record\n", type_text(lookup.rtype)));
@@ -262,7 +275,7 @@ fn print_reply(lookup: &Lookup, qname: &str, reply: &Reply, options: &Options, s
 }
 
 /// Zone transfers report a failed reply with one more line.
-fn is_transfer(rtype: u16) -> bool {
+pub(crate) fn is_transfer(rtype: u16) -> bool {
     rtype == code::AXFR || rtype == code::IXFR
 }
 

@@ -39,8 +39,10 @@ pub struct Options {
     pub server: Option<String>,
     /// `-t`/`-a`: the query type, when not the default A+AAAA+MX.
     pub rtype: Option<u16>,
-    /// The type came from `-t` (not `-a` or `-l`).
+    /// The type came from `-t` (not `-a`).
     pub rtype_named: bool,
+    /// `-l`: list the zone with a transfer (`-t` then picks which records to show).
+    pub list: bool,
     /// `-c`: the query class.
     pub class: u16,
     /// `-v`/`-d`/`-a`: print whole messages.
@@ -70,6 +72,7 @@ impl Default for Options {
             server: None,
             rtype: None,
             rtype_named: false,
+            list: false,
             class: code::IN,
             verbose: false,
             recurse: true,
@@ -165,7 +168,7 @@ fn apply_flag(options: &mut Options, flag: char) -> Result<(), UsageError> {
         'T' => options.tcp = true,
         'U' => options.tcp = false,
         'l' => {
-            options.rtype = Some(code::AXFR);
+            options.list = true;
             options.tcp = true;
         }
         'w' => options.timeout = Some(u64::from(u32::MAX)),

@@ -22,6 +22,7 @@ pub mod error;
 pub mod extra_rdata;
 pub mod host;
 pub mod host_options;
+pub mod host_transfer;
 pub mod locale;
 pub mod message_text;
 pub mod nslookup;

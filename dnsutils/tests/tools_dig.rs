@@ -60,3 +60,15 @@ fn unknown_option_is_usage_error() {
     let (stdout, code) = run_tool("dig", &["+bogus", "@127.0.0.1", "x"]);
     assert_eq!((stdout.as_str(), code), ("", 1));
 }
+
+/// A zone transfer in two messages prints every record and the transfer's size.
+#[test]
+fn transfer_spans_messages() {
+    let server = FakeServer::start(Behaviour::Transfer);
+    let (stdout, code) = run_tool("dig", &["@127.0.0.1", "-p", &server.port(), "+nocmd", "axfr", "zone.test"]);
+    let records: Vec<&str> = stdout.lines().filter(|line| line.starts_with("zone.test.")).collect();
+    assert_eq!(records.len(), 4, "{stdout}");
+    assert!(records[0].contains("\tSOA\t") && records[3].contains("\tSOA\t"), "{stdout}");
+    assert!(stdout.contains(";; XFR size: 4 records (messages 2, bytes "), "{stdout}");
+    assert_eq!(code, 0);
+}

@@ -28,6 +28,8 @@ pub enum Behaviour {
     Truncate,
     /// NXDOMAIN with no records.
     NxDomain,
+    /// Over TCP, a zone transfer in two messages: SOA + A, then A + SOA.
+    Transfer,
 }
 
 /// A running fake server; stops when dropped.
@@ -87,7 +89,7 @@ fn serve_udp(socket: &UdpSocket, behaviour: Behaviour, stop: &AtomicBool) {
         let Ok((length, peer)) = socket.recv_from(&mut buffer) else { continue };
         let query = &buffer[..length];
         let replies: Vec<Vec<u8>> = match behaviour {
-            Behaviour::Answer => vec![reply(query, 0x8500, 0, 1)],
+            Behaviour::Answer | Behaviour::Transfer => vec![reply(query, 0x8500, 0, 1)],
             Behaviour::Silent => Vec::new(),
             Behaviour::Garbage => vec![[&query[..2], b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x05hello"].concat()],
             Behaviour::WrongIdFirst => {
@@ -120,9 +122,15 @@ fn serve_tcp(listener: &TcpListener, behaviour: Behaviour, stop: &AtomicBool) {
         if stream.read_exact(&mut query).is_err() || behaviour == Behaviour::Silent {
             continue;
         }
-        let bytes = reply(&query, 0x8500, 0, if behaviour == Behaviour::Truncate { 3 } else { 1 });
-        let length = u16::try_from(bytes.len()).expect("small reply");
-        let _ = stream.write_all(&[&length.to_be_bytes()[..], &bytes].concat());
+        let messages = match behaviour {
+            Behaviour::Transfer => transfer_messages(&query),
+            Behaviour::Truncate => vec![reply(&query, 0x8500, 0, 3)],
+            _ => vec![reply(&query, 0x8500, 0, 1)],
+        };
+        for bytes in messages {
+            let length = u16::try_from(bytes.len()).expect("small reply");
+            let _ = stream.write_all(&[&length.to_be_bytes()[..], &bytes].concat());
+        }
     }
 }
 
@@ -138,6 +146,24 @@ fn reply(query: &[u8], flags: u16, rcode: u16, answers: u8) -> Vec<u8> {
         out.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 0, 0, n + 1]);
     }
     out
+}
+
+/// A two-message AXFR answer for the zone in `query`: SOA, A 10.0.0.1 / A 10.0.0.2, SOA.
+fn transfer_messages(query: &[u8]) -> Vec<Vec<u8>> {
+    // SOA: owner and both names point at the question name; serial 1, timers 2..5.
+    let soa = [
+        &[0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0, 30, 0, 24, 0xc0, 0x0c, 0xc0, 0x0c][..],
+        &[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5],
+    ]
+    .concat();
+    let a = |n: u8| vec![0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 0, 0, n];
+    let message = |records: Vec<Vec<u8>>| {
+        let mut out = reply(query, 0x8400, 0, 0);
+        out[7] = u8::try_from(records.len()).expect("few records");
+        records.iter().for_each(|record| out.extend_from_slice(record));
+        out
+    };
+    vec![message(vec![soa.clone(), a(1)]), message(vec![a(2), soa])]
 }
 
 /// The offset just past the (single, uncompressed) question of a query.

@@ -1,0 +1,98 @@
+//! `host -l ZONE` and `host -t AXFR|IXFR ZONE`: a zone transfer shown the host way.
+//!
+//! `-l` lists the zone in short form, only name servers and addresses unless `-t` picks a type
+//! (`-a` shows everything in full); `-t AXFR` prints each message in full like `-v`. A refused
+//! transfer is `Host X not found: 9(NOTAUTH)` followed by `; Transfer failed.`.
+
+use hickory_proto::rr::Record;
+
+use crate::asking::{Server, Transfer, bad_packet_text, report_no_reply};
+use crate::console::{self, out};
+use crate::host::{print_received, server_block, short_line, verbose_text};
+use crate::host_options::Options;
+use crate::message_text::header_lines;
+use crate::presentation::{DEFAULT_STYLE, record_line, record_type_code};
+use crate::query::{QuerySpec, random_id};
+use crate::reply::Reply;
+use crate::transport::Settings;
+use crate::types::code;
+
+/// Runs the transfer of `zone` (absolute) and prints it; returns the exit status.
+pub(crate) fn run(options: &Options, servers: &[Server], settings: Settings, zone: &str) -> i32 {
+    let shown = zone.trim_end_matches('.');
+    let full = options.verbose || !options.list;
+    if full {
+        out(&format!("Trying \"{shown}\"\n"));
+    }
+    let rtype = if options.list { code::AXFR } else { options.rtype.unwrap_or(code::AXFR) };
+    let spec = QuerySpec {
+        id: random_id(),
+        name: zone.to_string(),
+        rtype,
+        class: options.class,
+        // host never asks for recursion on a transfer.
+        recurse: false,
+        authentic_data: false,
+        checking_disabled: false,
+        edns: None,
+    };
+    let mut asker = crate::asking::Asker::new(servers, settings, false);
+    let messages = match asker.transfer(&spec, shown) {
+        Ok(Transfer::Messages(messages)) => messages,
+        Ok(Transfer::NoReply { announced }) => {
+            report_no_reply(announced);
+            return 1;
+        }
+        Ok(Transfer::BadPacket { reason, bytes }) => {
+            out(&bad_packet_text(reason, &bytes));
+            return 1;
+        }
+        Err(error) => {
+            console::err(&format!("{}: {error}\n", console::progname()));
+            return 1;
+        }
+    };
+    if let (Some(server), Some((_, first))) = (&options.server, messages.first()) {
+        out(&server_block(server, first));
+    }
+    for (reply, received) in &messages {
+        let rcode = reply.rcode();
+        if rcode != 0 {
+            let text = crate::message_text::short_rcode_text(rcode);
+            out(&format!("Host {shown} not found: {rcode}({text})\n; Transfer failed.\n"));
+            return 1;
+        }
+        if options.list && options.verbose && options.rtype != Some(code::ANY) {
+            out(&listed_verbose_text(options, reply));
+            print_received(reply, received);
+        } else if full {
+            out(&verbose_text(reply));
+            print_received(reply, received);
+        } else {
+            reply.answers().iter().filter(|record| listed(options, record)).for_each(|record| out(&short_line(record)));
+        }
+    }
+    0
+}
+
+/// `host -v -l`: the header, then BIND's bare `;` question and only the listed answer records.
+fn listed_verbose_text(options: &Options, reply: &Reply) -> String {
+    let mut text = format!("{}\n\n;; QUESTION SECTION:\n;\n;; ANSWER SECTION:\n", header_lines(reply));
+    for record in reply.answers().iter().filter(|record| listed(options, record)) {
+        text.push_str(&record_line(record, &DEFAULT_STYLE));
+        text.push('\n');
+    }
+    text.push('\n');
+    text
+}
+
+/// Which records `-l` shows: the `-t` type, else name servers and addresses. BIND 9.18 shows
+/// only A records for `-t ANY`, and so does this.
+fn listed(options: &Options, record: &Record) -> bool {
+    let rtype = record_type_code(record);
+    match options.rtype {
+        Some(code::ANY) => rtype == code::A,
+        Some(wanted) => rtype == wanted,
+        None => matches!(rtype, code::NS | code::A | code::AAAA | code::PTR),
+    }
+}
