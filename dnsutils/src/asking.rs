@@ -204,3 +204,56 @@ pub fn report_no_reply(announced: bool) {
 pub fn bad_packet_text(reason: &str, bytes: &[u8]) -> String {
     format!(";; Got bad packet: {reason}\n{}", hex_dump(bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A message with `records` (each a type code) in its answer, the SOAs with serial 1.
+    fn message(types: &[u16]) -> Vec<u8> {
+        let mut bytes = vec![0, 1, 0x84, 0, 0, 1, 0, types.len() as u8, 0, 0, 0, 0, 1, b'z', 0, 0, 252, 0, 1];
+        for &rtype in types {
+            bytes.extend_from_slice(&[0xc0, 12, 0, rtype as u8, 0, 1, 0, 0, 0, 5]);
+            if rtype == 6 {
+                bytes.extend_from_slice(&[0, 22, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5]);
+            } else {
+                bytes.extend_from_slice(&[0, 4, 10, 0, 0, 1]);
+            }
+        }
+        bytes
+    }
+
+    /// A transfer ends when the opening SOA comes round again, possibly messages later.
+    #[test]
+    fn transfer_ends_at_second_soa() {
+        let mut end = TransferEnd::default();
+        assert!(!end.is_last(&message(&[6, 1]), false));
+        assert!(end.is_last(&message(&[1, 6]), false));
+    }
+
+    /// An answer that does not open with an SOA ends the transfer; so does an IXFR "up to date".
+    #[test]
+    fn transfer_ends_early() {
+        assert!(TransferEnd::default().is_last(&message(&[1]), false));
+        assert!(TransferEnd::default().is_last(&message(&[6]), true));
+        assert!(!TransferEnd::default().is_last(&message(&[6]), false));
+    }
+
+    /// `-4` with an IPv6 server and `-6` with an IPv4 server are reported as BIND does.
+    #[test]
+    fn family_mismatches() {
+        let v6: SocketAddr = "[::1]:53".parse().expect("addr");
+        let v4: SocketAddr = "127.0.0.1:53".parse().expect("addr");
+        assert_eq!(
+            check_family("::1", v6, Some(4)),
+            Err(FamilyMismatch::Unsupported("couldn't get address for '::1': address family not supported\n".into()))
+        );
+        assert_eq!(
+            check_family("127.0.0.1", v4, Some(6)),
+            Err(FamilyMismatch::Mapped(
+                ";; Skipping mapped address '::ffff:127.0.0.1'\n;; No acceptable nameservers\n".into()
+            ))
+        );
+        assert_eq!(check_family("127.0.0.1", v4, Some(4)), Ok(()));
+    }
+}

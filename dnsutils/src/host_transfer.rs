@@ -96,3 +96,29 @@ fn listed(options: &Options, record: &Record) -> bool {
         None => matches!(rtype, code::NS | code::A | code::AAAA | code::PTR),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::{A, MX, NS};
+    use hickory_proto::rr::{Name, RData};
+    use std::str::FromStr;
+
+    fn record(data: RData) -> Record {
+        Record::from_rdata(Name::from_str("z.").expect("name"), 5, data)
+    }
+
+    /// `-l` alone lists name servers and addresses; `-t MX` only MX; `-t ANY` only A (as BIND 9.18).
+    #[test]
+    fn list_filters() {
+        let name = Name::from_str("ns.z.").expect("name");
+        let (a, ns) = (record(RData::A(A::new(10, 0, 0, 1))), record(RData::NS(NS(name.clone()))));
+        let mx = record(RData::MX(MX::new(10, name)));
+        let plain = Options::default();
+        assert!(listed(&plain, &a) && listed(&plain, &ns) && !listed(&plain, &mx));
+        let only_mx = Options { rtype: Some(code::MX), ..Options::default() };
+        assert!(listed(&only_mx, &mx) && !listed(&only_mx, &a));
+        let any = Options { rtype: Some(code::ANY), ..Options::default() };
+        assert!(listed(&any, &a) && !listed(&any, &ns));
+    }
+}
