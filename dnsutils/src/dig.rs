@@ -174,7 +174,8 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         return EXIT_INTERNAL;
     }
     let ndots = lookup.ndots.unwrap_or(conf.ndots);
-    let names = names_to_try(&name, &conf.search, ndots, lookup.search);
+    let search = lookup.domain.clone().map_or_else(|| conf.search.clone(), |domain| vec![domain]);
+    let names = names_to_try(&name, &search, ndots, lookup.search);
     let tcp = lookup.tcp.unwrap_or(matches!(rtype, code::ANY | code::AXFR | code::IXFR));
     let settings = Settings {
         timeout: Duration::from_secs(lookup.time.or(conf.timeout.map(u64::from)).unwrap_or(5).max(1)),

@@ -41,6 +41,8 @@ pub struct DigLookup {
     pub cmd: bool,
     /// `+search`.
     pub search: bool,
+    /// `+domain=NAME`: search NAME instead of resolv.conf's list.
+    pub domain: Option<String>,
     /// `+showsearch`: print intermediate search results too.
     pub showsearch: bool,
     /// `+tcp`/`+vc`; `None` means "UDP unless the type needs TCP".
@@ -102,6 +104,7 @@ impl Default for DigLookup {
             cmd: true,
             search: false,
             showsearch: false,
+            domain: None,
             tcp: None,
             recurse: true,
             adflag: true,

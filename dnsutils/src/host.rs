@@ -114,7 +114,7 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[Server]) -> i32 {
     let default_lookups = options.rtype.is_none() && options.class == code::IN;
     let ndots = options.ndots.unwrap_or(conf.ndots);
     let first = match as_address(&options.name) {
-        Some(address) if options.rtype.is_none() => {
+        Some(address) => {
             Lookup { textname: reverse_name(address), names: vec![reverse_name(address)], rtype: code::PTR }
         }
         _ => Lookup {

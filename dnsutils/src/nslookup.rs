@@ -188,9 +188,7 @@ fn servers(options: &Options, conf: &ResolvConf) -> Option<Vec<Server>> {
 fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[Server]) -> i32 {
     let default_lookups = options.rtype.is_none();
     let first = match as_address(name) {
-        Some(address) if default_lookups => {
-            Lookup { textname: name.to_string(), names: vec![reverse_name(address)], rtype: code::PTR }
-        }
+        Some(address) => Lookup { textname: name.to_string(), names: vec![reverse_name(address)], rtype: code::PTR },
         _ => {
             let ndots = options.ndots.unwrap_or(conf.ndots);
             Lookup {
