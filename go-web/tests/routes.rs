@@ -207,3 +207,20 @@ fn json_logs_are_one_object_per_line() {
         assert!(line.contains("\"level\":"), "no level: {line}");
     }
 }
+
+/// An idle keep-alive connection is closed once HEADER_READ_TIMEOUT passes without a new request.
+#[test]
+fn idle_keep_alive_is_closed_after_header_timeout() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let web = GoWeb::start(&[("HEADER_READ_TIMEOUT", "300ms")]);
+    let mut stream = std::net::TcpStream::connect(web.app).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").expect("send");
+    let mut buf = [0u8; 512];
+    let n = stream.read(&mut buf).expect("response");
+    assert!(String::from_utf8_lossy(&buf[..n]).ends_with("Healthy"));
+    let idle_since = Instant::now();
+    assert_eq!(stream.read(&mut buf).expect("close"), 0, "server should close the idle connection");
+    assert!(idle_since.elapsed() < Duration::from_secs(2), "closed after {:?}", idle_since.elapsed());
+}
