@@ -112,6 +112,15 @@ impl<'a> Asker<'a> {
         self.settings.tcp
     }
 
+    /// The index of the server after `server`, which answered a query asked from index `first`,
+    /// when there is one (BIND's "trying next server"). Always above `first`, so retry loops end
+    /// even when resolv.conf lists a server twice.
+    pub fn next_after(&self, first: usize, server: SocketAddr) -> Option<usize> {
+        let offset = self.servers.iter().skip(first).position(|(address, _)| *address == server)?;
+        let next = first + offset + 1;
+        (next < self.servers.len()).then_some(next)
+    }
+
     /// How the user named `server` (the operand as typed, or the address from resolv.conf).
     pub fn label(&self, server: SocketAddr) -> String {
         self.servers
@@ -123,8 +132,19 @@ impl<'a> Asker<'a> {
     /// Sends `spec`, prints the notices on the way (`textname` names the lookup in TCP connection
     /// failures; `on_truncated` prints what this tool prints on a TCP fallback) and decodes the reply.
     pub fn ask(&mut self, spec: &QuerySpec, textname: &str, on_truncated: impl FnMut()) -> Result<Answer, DnsError> {
+        self.ask_from(0, spec, textname, on_truncated)
+    }
+
+    /// [`Asker::ask`] starting at the server with index `first` (after one said SERVFAIL).
+    pub fn ask_from(
+        &mut self,
+        first: usize,
+        spec: &QuerySpec,
+        textname: &str,
+        on_truncated: impl FnMut(),
+    ) -> Result<Answer, DnsError> {
         let query = encode(spec)?;
-        let addresses: Vec<SocketAddr> = self.servers.iter().map(|(address, _)| *address).collect();
+        let addresses: Vec<SocketAddr> = self.servers.iter().skip(first).map(|(address, _)| *address).collect();
         let result = exchange(&query, spec.id, &addresses, &self.settings);
         self.settings.tries = result.tries_left;
         // After a TCP fallback BIND stays on TCP for the rest of the lookup and its follow-ups.
@@ -237,6 +257,18 @@ mod tests {
         assert!(TransferEnd::default().is_last(&message(&[1]), false));
         assert!(TransferEnd::default().is_last(&message(&[6]), true));
         assert!(!TransferEnd::default().is_last(&message(&[6]), false));
+    }
+
+    /// The next server is counted from where the query started, so a duplicated server ends the walk.
+    #[test]
+    fn next_server_moves_forward() {
+        let server: SocketAddr = "127.0.0.1:53".parse().expect("addr");
+        let servers = vec![(server, "a".to_string()), (server, "b".to_string())];
+        let settings =
+            Settings { timeout: std::time::Duration::from_secs(1), tries: 1, tcp: false, ignore_truncation: false };
+        let asker = Asker::new(&servers, settings, false);
+        assert_eq!(asker.next_after(0, server), Some(1));
+        assert_eq!(asker.next_after(1, server), None);
     }
 
     /// `-4` with an IPv6 server and `-6` with an IPv4 server are reported as BIND does.

@@ -13,6 +13,7 @@ use crate::console::{self, out};
 use crate::dig_options::{DigArgError, DigLookup, parse_args};
 use crate::dig_stats::{stats, transfer_stats};
 use crate::edns_text::opt_pseudosection;
+use crate::error::DnsError;
 use crate::extra_rdata::Layout;
 use crate::message_text::{grouped, header_lines, section_block};
 use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle};
@@ -33,6 +34,9 @@ Use \"dig -h\" (or \"dig -h | more\") for complete list of options
 
 /// `dig -h`, as BIND 9.18 prints it.
 const HELP: &str = include_str!("dig_help.txt");
+
+/// The SERVFAIL response code.
+const SERVFAIL: u16 = 2;
 
 /// The BADCOOKIE response code (RFC 7873): retry with the server's cookie.
 const BADCOOKIE: u16 = 23;
@@ -307,7 +311,25 @@ fn ask_once(
         }
     };
     let textname = lookup.name.as_deref().unwrap_or(".");
-    match asker.ask(&spec, textname.trim_end_matches('.'), truncated) {
+    let mut first = 0;
+    loop {
+        let answer = asker.ask_from(first, &spec, textname.trim_end_matches('.'), truncated);
+        if let Ok(Answer::Reply { reply, received }) = &answer
+            && reply.rcode() == SERVFAIL
+            && !lookup.fail
+            && let Some(next) = asker.next_after(first, received.server)
+        {
+            // `+nofail`: a SERVFAIL moves on to the next server.
+            first = next;
+            continue;
+        }
+        return answered(answer, run);
+    }
+}
+
+/// The reply of an answer, or the exit status after printing why there is none.
+fn answered(answer: Result<Answer, DnsError>, run: &mut Run) -> Result<(Reply, Received), i32> {
+    match answer {
         Ok(Answer::Reply { reply, received }) => Ok((*reply, received)),
         Ok(Answer::NoReply { announced }) => {
             if !announced {

@@ -41,6 +41,8 @@ pub struct DigLookup {
     pub cmd: bool,
     /// `+search`.
     pub search: bool,
+    /// `+fail` (default): a SERVFAIL is final; `+nofail` tries the next server.
+    pub fail: bool,
     /// `+domain=NAME`: search NAME instead of resolv.conf's list.
     pub domain: Option<String>,
     /// `+showsearch`: print intermediate search results too.
@@ -105,6 +107,7 @@ impl Default for DigLookup {
             search: false,
             showsearch: false,
             domain: None,
+            fail: true,
             tcp: None,
             recurse: true,
             adflag: true,

@@ -133,6 +133,7 @@ pub(crate) fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), Dig
         "question" => lookup.question = on,
         "recurse" => lookup.recurse = on,
         "search" | "defname" => lookup.search = on,
+        "fail" => lookup.fail = on,
         "domain" => {
             lookup.domain = value.map(|domain| domain.trim_end_matches('.').to_string());
             lookup.search = lookup.domain.is_some();

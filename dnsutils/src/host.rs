@@ -177,27 +177,7 @@ fn run_lookup(
             checking_disabled: false,
             edns: None,
         };
-        // A TCP retry after truncation is a new query to BIND, with its own `Trying` line.
-        let answer = asker.ask(&spec, &lookup.textname, || {
-            if options.verbose {
-                out(&trying);
-            }
-        });
-        let (reply, received) = match answer {
-            Ok(Answer::Reply { reply, received }) => (*reply, received),
-            Ok(Answer::NoReply { announced }) => {
-                report_no_reply(announced);
-                return Err(1);
-            }
-            Ok(Answer::BadPacket { reason, bytes }) => {
-                out(&bad_packet_text(reason, &bytes));
-                return Err(1);
-            }
-            Err(error) => {
-                console::err(&format!("{}: {error}\n", console::progname()));
-                return Err(1);
-            }
-        };
+        let (reply, received) = ask_query(asker, &spec, &lookup.textname, options, &trying)?;
         if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;
         }
@@ -233,6 +213,45 @@ pub(crate) fn verbose_text(reply: &Reply) -> String {
 /// One record in host's short form: `owner phrase rdata`.
 pub(crate) fn short_line(record: &Record) -> String {
     format!("{} {} {}\n", name_text_no_dot(&record.name), phrase(record_type_code(record)), rdata_text(&record.data))
+}
+
+/// One query: the reply, or the exit status after printing why there is none. A SERVFAIL moves on
+/// to the next server silently, unless `-s` says it should stop the query.
+fn ask_query(
+    asker: &mut Asker,
+    spec: &QuerySpec,
+    textname: &str,
+    options: &Options,
+    trying: &str,
+) -> Result<(Reply, Received), i32> {
+    let mut first = 0;
+    loop {
+        // A TCP retry after truncation is a new query to BIND, with its own `Trying` line.
+        let answer = asker.ask_from(first, spec, textname, || {
+            if options.verbose {
+                out(trying);
+            }
+        });
+        let (reply, received) = match answer {
+            Ok(Answer::Reply { reply, received }) => (*reply, received),
+            Ok(Answer::NoReply { announced }) => {
+                report_no_reply(announced);
+                return Err(1);
+            }
+            Ok(Answer::BadPacket { reason, bytes }) => {
+                out(&bad_packet_text(reason, &bytes));
+                return Err(1);
+            }
+            Err(error) => {
+                console::err(&format!("{}: {error}\n", console::progname()));
+                return Err(1);
+            }
+        };
+        match asker.next_after(first, received.server) {
+            Some(next) if reply.rcode() == SERVFAIL && !options.servfail_stops => first = next,
+            _ => return Ok((reply, received)),
+        }
+    }
 }
 
 /// `Received N bytes from ip#port in T ms`, after a verbose reply.
@@ -273,6 +292,9 @@ fn print_reply(lookup: &Lookup, qname: &str, reply: &Reply, options: &Options, s
         out(&format!("{shown} has no {} record\n", type_text(lookup.rtype)));
     }
 }
+
+/// The SERVFAIL response code.
+const SERVFAIL: u16 = 2;
 
 /// Zone transfers report a failed reply with one more line.
 pub(crate) fn is_transfer(rtype: u16) -> bool {

@@ -43,6 +43,8 @@ pub struct Options {
     pub rtype_named: bool,
     /// `-l`: list the zone with a transfer (`-t` then picks which records to show).
     pub list: bool,
+    /// `-s`: a SERVFAIL ends the query instead of moving on to the next server.
+    pub servfail_stops: bool,
     /// `-c`: the query class.
     pub class: u16,
     /// `-v`/`-d`/`-a`: print whole messages.
@@ -73,6 +75,7 @@ impl Default for Options {
             rtype: None,
             rtype_named: false,
             list: false,
+            servfail_stops: false,
             class: code::IN,
             verbose: false,
             recurse: true,
@@ -175,7 +178,8 @@ fn apply_flag(options: &mut Options, flag: char) -> Result<(), UsageError> {
         '4' => options.family = Some(4),
         '6' => options.family = Some(6),
         'V' => options.version = true,
-        'C' | 'i' | 'n' | 's' => {}
+        's' => options.servfail_stops = true,
+        'C' | 'i' | 'n' => {}
         _ => return Err(usage(format!("illegal option -- {flag}"))),
     }
     Ok(())

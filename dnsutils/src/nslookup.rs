@@ -22,7 +22,7 @@ use crate::rdata_text::rdata_text;
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::{as_address, names_to_try, reverse_name};
-use crate::transport::{Settings, TRUNCATED_TEXT, resolve_server, server_text};
+use crate::transport::{Received, Settings, TRUNCATED_TEXT, resolve_server, server_text};
 use crate::types::{self, code};
 
 /// Phrases by type code for `name<TAB>phrase rdata` lines (`nslookup.c` `rtypetext[]`).
@@ -242,32 +242,54 @@ fn run_lookup(
             checking_disabled: false,
             edns: None,
         };
-        let answer = asker.ask(&spec, &lookup.textname, || out(&format!("{TRUNCATED_TEXT}\n"))).ok()?;
-        let (reply, received) = match answer {
-            Answer::Reply { reply, received } => (*reply, received),
-            Answer::NoReply { announced } => {
-                report_no_reply(announced);
-                state.failed = true;
-                return None;
-            }
-            Answer::BadPacket { reason, bytes } => {
-                out(&bad_packet_text(reason, &bytes));
-                state.failed = true;
-                return None;
-            }
+        let Some((reply, received)) = ask_query(asker, &spec, &lookup.textname, options) else {
+            state.failed = true;
+            return None;
         };
-        let label = asker.label(received.server);
-        if reply.rcode() == 2 {
-            out(&format!(";; Got SERVFAIL reply from {label}\n"));
-        } else if options.server.is_none() && options.recurse && !reply.header.recursion_available() {
-            out(&format!(";; Got recursion not available from {label}\n"));
-        }
         if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;
         }
         return Some((qname.clone(), reply, received.server));
     }
     None
+}
+
+/// One query: a reply, or `None` after printing why there is none. A SERVFAIL, or a reply without
+/// recursion from a resolv.conf server, is reported and the next server asked, as nslookup does.
+fn ask_query(asker: &mut Asker, spec: &QuerySpec, textname: &str, options: &Options) -> Option<(Reply, Received)> {
+    let mut first = 0;
+    loop {
+        let answer = asker.ask_from(first, spec, textname, || out(&format!("{TRUNCATED_TEXT}\n"))).ok()?;
+        let (reply, received) = match answer {
+            Answer::Reply { reply, received } => (*reply, received),
+            Answer::NoReply { announced } => {
+                report_no_reply(announced);
+                return None;
+            }
+            Answer::BadPacket { reason, bytes } => {
+                out(&bad_packet_text(reason, &bytes));
+                return None;
+            }
+        };
+        let complaint = if reply.rcode() == 2 {
+            "SERVFAIL reply"
+        } else if options.server.is_none() && options.recurse && !reply.header.recursion_available() {
+            "recursion not available"
+        } else {
+            return Some((reply, received));
+        };
+        let label = asker.label(received.server);
+        match asker.next_after(first, received.server) {
+            Some(next) => {
+                out(&format!(";; Got {complaint} from {label}, trying next server\n"));
+                first = next;
+            }
+            None => {
+                out(&format!(";; Got {complaint} from {label}\n"));
+                return Some((reply, received));
+            }
+        }
+    }
 }
 
 /// Prints one reply the way nslookup's `printmessage` does.
