@@ -170,17 +170,69 @@ pub enum DigArgError {
     },
 }
 
+/// What a `-x`-style option asks of the parser beyond setting a field.
+enum Dash {
+    /// A field of the current lookup was set (or the option was ignored).
+    Done,
+    /// `-q`/`-x` start a new lookup.
+    NewLookup(DigLookup),
+    /// `-v`.
+    Version,
+    /// `-h`.
+    Help,
+}
+
+/// Options that take a value, glued (`-tMX`) or as the next argument (`-t MX`).
+fn takes_value(flag: &str) -> bool {
+    matches!(flag, "p" | "t" | "c" | "q" | "x" | "b" | "f" | "k" | "y")
+}
+
+/// Applies `-flag [value]` to `current`; `template` is what a new lookup starts from.
+fn apply_dash(
+    current: &mut DigLookup,
+    template: &DigLookup,
+    arg: &str,
+    value: Option<String>,
+    warnings: &mut Vec<String>,
+) -> Result<Dash, DigArgError> {
+    let flag = &arg[1..2];
+    let value = || value.clone().ok_or_else(|| DigArgError::InvalidOption(arg.to_string()));
+    match flag {
+        "p" => current.port = parse_number(&value()?, "port number", 65535, 1)? as u16,
+        "t" => match types::parse_type(&value()?) {
+            Some(rtype) => current.rtype = Some(rtype),
+            None => warnings.push(format!(";; Warning, ignoring invalid type {}", value()?)),
+        },
+        "c" => match types::parse_class(&value()?) {
+            Some(class) => current.class = Some(class),
+            None => warnings.push(format!(";; Warning, ignoring invalid class {}", value()?)),
+        },
+        "q" => return Ok(Dash::NewLookup(DigLookup { name: Some(value()?), ..template.clone() })),
+        "x" => {
+            let mut lookup = DigLookup { name: Some(reverse_of(&value()?)), ..template.clone() };
+            lookup.rtype = lookup.rtype.or(Some(code::PTR));
+            return Ok(Dash::NewLookup(lookup));
+        }
+        "4" => current.family = Some(4),
+        "6" => current.family = Some(6),
+        "v" => return Ok(Dash::Version),
+        "h" => return Ok(Dash::Help),
+        "b" | "f" | "k" | "y" | "m" | "u" | "r" | "i" => {}
+        _ => return Err(DigArgError::InvalidOption(arg.to_string())),
+    }
+    Ok(Dash::Done)
+}
+
 /// Parses dig's arguments (without argv[0]).
 pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
     let mut global = DigLookup::default();
     let mut lookups: Vec<DigLookup> = Vec::new();
-    let mut version = false;
-    let mut help = false;
+    let (mut version, mut help, mut print_cmd) = (false, false, true);
     let mut warnings = Vec::new();
-    let mut print_cmd = true;
     let mut index = 0;
     while index < args.len() {
         let arg = args[index].as_str();
+        let template = global.clone();
         let current = lookups.last_mut().unwrap_or(&mut global);
         if let Some(server) = arg.strip_prefix('@') {
             current.server = Some(server.to_string());
@@ -191,79 +243,38 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
                 print_cmd = current.cmd;
             }
         } else if arg.starts_with('-') && arg.len() > 1 {
-            let flag = &arg[1..2];
-            let glued = &arg[2..];
-            let mut value = || -> Result<String, DigArgError> {
-                if !glued.is_empty() {
-                    return Ok(glued.to_string());
+            let value = match (takes_value(&arg[1..2]), &arg[2..]) {
+                (false, _) => None,
+                (true, "") => {
+                    index += 1;
+                    args.get(index).cloned()
                 }
-                index += 1;
-                args.get(index).cloned().ok_or_else(|| DigArgError::InvalidOption(arg.to_string()))
+                (true, glued) => Some(glued.to_string()),
             };
-            match flag {
-                "p" => current.port = parse_number(&value()?, "port number", 65535, 1)? as u16,
-                "t" => {
-                    let text = value()?;
-                    match types::parse_type(&text) {
-                        Some(rtype) => current.rtype = Some(rtype),
-                        None => warnings.push(format!(";; Warning, ignoring invalid type {text}")),
-                    }
-                }
-                "c" => {
-                    let text = value()?;
-                    match types::parse_class(&text) {
-                        Some(class) => current.class = Some(class),
-                        None => warnings.push(format!(";; Warning, ignoring invalid class {text}")),
-                    }
-                }
-                "q" => {
-                    let name = value()?;
-                    lookups.push(DigLookup { name: Some(name), ..global.clone() });
-                }
-                "x" => {
-                    let text = value()?;
-                    let mut lookup = DigLookup { name: Some(reverse_of(&text)), ..global.clone() };
-                    lookup.rtype = lookup.rtype.or(Some(code::PTR));
-                    lookups.push(lookup);
-                }
-                "4" => current.family = Some(4),
-                "6" => current.family = Some(6),
-                "v" => version = true,
-                "h" => help = true,
-                "b" | "f" | "k" | "y" | "m" | "u" | "r" | "i" => {
-                    if "bfky".contains(flag) {
-                        value()?;
-                    }
-                }
-                _ => return Err(DigArgError::InvalidOption(arg.to_string())),
+            match apply_dash(current, &template, arg, value, &mut warnings)? {
+                Dash::Done => {}
+                Dash::NewLookup(lookup) => lookups.push(lookup),
+                Dash::Version => version = true,
+                Dash::Help => help = true,
             }
-        } else if current.rtype.is_none() && types::parse_type(arg).is_some() && !looks_like_name_only(arg) {
+        } else if current.rtype.is_none() && types::parse_type(arg).is_some() {
             current.rtype = types::parse_type(arg);
         } else if current.class.is_none() && types::parse_class(arg).is_some() {
             current.class = types::parse_class(arg);
         } else {
-            let mut lookup = global.clone();
-            lookup.name = Some(arg.to_string());
-            lookups.push(lookup);
+            lookups.push(DigLookup { name: Some(arg.to_string()), ..template });
         }
         index += 1;
     }
     if lookups.is_empty() {
-        let mut lookup = global.clone();
-        lookup.name = Some(".".to_string());
-        lookup.rtype = lookup.rtype.or(Some(code::NS));
-        lookups.push(lookup);
+        let rtype = global.rtype.or(Some(code::NS));
+        lookups.push(DigLookup { name: Some(".".to_string()), rtype, ..global.clone() });
     }
     // `+short` is a global switch in dig, wherever it appears.
     if global.short || lookups.iter().any(|lookup| lookup.short) {
         lookups.iter_mut().for_each(|lookup| lookup.short = true);
     }
     Ok(DigArgs { global, lookups, version, help, warnings, print_cmd })
-}
-
-/// Types dig refuses as positional words because they are zone-transfer requests written `ixfr=N`.
-fn looks_like_name_only(arg: &str) -> bool {
-    arg.contains('.')
 }
 
 /// `-x` text to a reverse name: addresses properly, anything else label-reversed under in-addr.arpa
