@@ -89,7 +89,6 @@ pub(crate) fn parse_number(value: &str, what: &'static str, max: u64, code: i32)
 
 /// Applies one `+option` to `lookup`.
 pub(crate) fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
-    let invalid = || DigArgError::InvalidOption(format!("+{option}"));
     let (negated, rest) = match option.strip_prefix("no") {
         Some(rest) if !rest.is_empty() => (true, rest),
         _ => (false, option),
@@ -98,80 +97,88 @@ pub(crate) fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), Dig
         Some((name, value)) => (name, Some(value)),
         None => (rest, None),
     };
-    let on = !negated;
+    let full = full_option(name).ok_or_else(|| DigArgError::InvalidOption(format!("+{option}")))?;
+    if !apply_value(lookup, full, value, !negated)? {
+        apply_switch(lookup, full, !negated);
+    }
+    Ok(())
+}
+
+/// The options that carry a value; `false` when `name` is not one of them.
+fn apply_value(lookup: &mut DigLookup, name: &str, value: Option<&str>, on: bool) -> Result<bool, DigArgError> {
     let number = |what: &'static str, max: u64| parse_number(value.unwrap_or(""), what, max, 10);
-    match full_option(name).ok_or_else(invalid)? {
-        "all" => {
-            for field in [
-                &mut lookup.comments,
-                &mut lookup.question,
-                &mut lookup.answer,
-                &mut lookup.authority,
-                &mut lookup.additional,
-                &mut lookup.stats,
-                &mut lookup.cmd,
-            ] {
-                *field = on;
-            }
-        }
-        "answer" => lookup.answer = on,
-        "additional" => lookup.additional = on,
-        "authority" => lookup.authority = on,
-        "adflag" => lookup.adflag = on,
-        "cdflag" => lookup.cdflag = on,
-        "class" => lookup.show_class = on,
-        "cmd" => lookup.cmd = on,
-        "comments" => lookup.comments = on,
-        "cookie" => lookup.cookie = on,
-        "nsid" => lookup.nsid = on,
-        "dnssec" => lookup.dnssec = on,
-        "edns" => {
-            lookup.edns = if on { Some(value.map_or(Ok(0), |_| number("edns", 255).map(|n| n as u8))?) } else { None }
-        }
-        "identify" => lookup.identify = on,
-        "ignore" => lookup.ignore = on,
-        "question" => lookup.question = on,
-        "recurse" => lookup.recurse = on,
-        "search" | "defname" => lookup.search = on,
-        "fail" => lookup.fail = on,
+    match name {
+        "edns" if on => lookup.edns = Some(value.map_or(Ok(0), |_| number("edns", 255))? as u8),
+        "edns" => lookup.edns = None,
         "domain" => {
             lookup.domain = value.map(|domain| domain.trim_end_matches('.').to_string());
             lookup.search = lookup.domain.is_some();
         }
-        "showsearch" => {
-            lookup.showsearch = on;
-            lookup.search = on;
-        }
-        "short" => {
-            lookup.short = on;
-            if on {
-                for field in [
-                    &mut lookup.comments,
-                    &mut lookup.question,
-                    &mut lookup.authority,
-                    &mut lookup.additional,
-                    &mut lookup.stats,
-                    &mut lookup.cmd,
-                ] {
-                    *field = false;
-                }
-                lookup.answer = true;
-            }
-        }
-        "stats" => lookup.stats = on,
-        "tcp" | "vc" => lookup.tcp = Some(on),
-        "ttlid" => lookup.ttl = on,
-        "ttlunits" => lookup.ttl_units = on,
-        "qr" => lookup.qr = on,
-        "multiline" => lookup.multiline = on,
         "bufsize" => lookup.bufsize = number("buffer size", 65535)? as u16,
         "time" | "timeout" => lookup.time = Some(number("timeout", u64::from(u32::MAX))?.max(1)),
         "tries" => lookup.tries = Some(number("tries", 255)?.max(1) as u32),
         "retry" => lookup.tries = Some((number("retries", 255)? as u32).saturating_add(1)),
         "ndots" => lookup.ndots = Some(number("ndots", 255)? as u32),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The on/off options (unknown but valid names are accepted and ignored, as dig accepts them).
+fn apply_switch(lookup: &mut DigLookup, name: &str, on: bool) {
+    match name {
+        "all" => set_display(lookup, on),
+        "short" => {
+            lookup.short = on;
+            if on {
+                set_display(lookup, false);
+                lookup.answer = true;
+            }
+        }
+        "answer" => lookup.answer = on,
+        "additional" => lookup.additional = on,
+        "authority" => lookup.authority = on,
+        "question" => lookup.question = on,
+        "comments" => lookup.comments = on,
+        "stats" => lookup.stats = on,
+        "cmd" => lookup.cmd = on,
+        "adflag" => lookup.adflag = on,
+        "cdflag" => lookup.cdflag = on,
+        "class" => lookup.show_class = on,
+        "cookie" => lookup.cookie = on,
+        "nsid" => lookup.nsid = on,
+        "dnssec" => lookup.dnssec = on,
+        "identify" => lookup.identify = on,
+        "ignore" => lookup.ignore = on,
+        "recurse" => lookup.recurse = on,
+        "search" | "defname" => lookup.search = on,
+        "showsearch" => {
+            lookup.showsearch = on;
+            lookup.search = on;
+        }
+        "fail" => lookup.fail = on,
+        "tcp" | "vc" => lookup.tcp = Some(on),
+        "ttlid" => lookup.ttl = on,
+        "ttlunits" => lookup.ttl_units = on,
+        "qr" => lookup.qr = on,
+        "multiline" => lookup.multiline = on,
         _ => {}
     }
-    Ok(())
+}
+
+/// `+[no]all`: every part of the display at once.
+fn set_display(lookup: &mut DigLookup, on: bool) {
+    for field in [
+        &mut lookup.comments,
+        &mut lookup.question,
+        &mut lookup.answer,
+        &mut lookup.authority,
+        &mut lookup.additional,
+        &mut lookup.stats,
+        &mut lookup.cmd,
+    ] {
+        *field = on;
+    }
 }
 
 #[cfg(test)]
