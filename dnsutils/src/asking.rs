@@ -15,6 +15,18 @@ use crate::transport::{Notice, Received, Settings, exchange, transfer};
 /// A server to ask and how the user named it (`;; SERVER: ip#port(label)`, `Name: label`).
 pub type Server = (SocketAddr, String);
 
+/// One lookup of host or nslookup: the names of its search walk and what it reports them as.
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    /// The name failures report: the user's text, or for a follow-up the name the CNAME chain
+    /// ended at (`Host X not found`, `*** Can't find X: No answer`).
+    pub textname: String,
+    /// Absolute names to try in order (only NXDOMAIN moves on to the next).
+    pub names: Vec<String>,
+    /// Query type.
+    pub rtype: u16,
+}
+
 /// How one query ended.
 #[derive(Debug)]
 pub enum Answer {

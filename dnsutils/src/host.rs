@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::asking::{Answer, Asker, FamilyMismatch, Server, bad_packet_text, check_family, report_no_reply};
+use crate::asking::{Answer, Asker, FamilyMismatch, Lookup, Server, bad_packet_text, check_family, report_no_reply};
 use crate::console::{self, out};
 use crate::host_options::{Options, parse_args};
 use crate::message_text::{header_lines, section_block};
@@ -23,17 +23,6 @@ use crate::resolv_conf::ResolvConf;
 use crate::search::{as_address, names_to_try, reverse_name};
 use crate::transport::{Received, Settings, resolve_server, server_text};
 use crate::types::{code, type_text};
-
-/// One queued lookup: a name the user gave (or a follow-up), its type, and whether to search.
-#[derive(Clone, Debug)]
-struct Lookup {
-    /// The text `Host X not found` names on NXDOMAIN.
-    textname: String,
-    /// Absolute names to try in order.
-    names: Vec<String>,
-    /// Query type.
-    rtype: u16,
-}
 
 /// What a run has printed so far that changes later output or the exit code.
 #[derive(Default)]

@@ -13,7 +13,7 @@ use std::time::Duration;
 use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{RData, Record};
 
-use crate::asking::{Answer, Asker, Server, bad_packet_text, report_no_reply};
+use crate::asking::{Answer, Asker, Lookup, Server, bad_packet_text, report_no_reply};
 use crate::console::{self, out};
 use crate::nslookup_options::{Options, apply_option, parse_args};
 use crate::presentation::{name_text_no_dot, record_type_code};
@@ -70,16 +70,6 @@ const PHRASES: [&str; 42] = [
     "rtype_40 = ",
     "optional = ",
 ];
-
-/// One queued query.
-struct Lookup {
-    /// The name `*** Can't find X: No answer` reports: the user's text, or the chased name.
-    textname: String,
-    /// Absolute names to try (the search walk).
-    names: Vec<String>,
-    /// Query type.
-    rtype: u16,
-}
 
 /// What the printed replies so far decide later.
 #[derive(Default)]
