@@ -18,7 +18,7 @@ use crate::extra_rdata::Layout;
 use crate::message_text::{grouped, header_lines, section_block};
 use crate::presentation::{Columns, DEFAULT_COLUMNS, LineStyle};
 use crate::query::{COOKIE_OPTION, EdnsSpec, QuerySpec, random_cookie, random_id};
-use crate::rdata_text::rdata_text;
+use crate::rdata_text::record_rdata_text;
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
 use crate::search::names_to_try;
@@ -278,7 +278,7 @@ fn run_transfer(lookup: &DigLookup, asker: &mut Asker, qname: &str, run: &mut Ru
             return 0;
         }
         if lookup.short {
-            reply.answers().iter().for_each(|record| out(&format!("{}\n", rdata_text(&record.data))));
+            reply.answers().iter().for_each(|record| out(&format!("{}\n", record_text(record))));
         } else {
             out(&message_text(&view, qname, reply, false));
         }
@@ -363,7 +363,7 @@ fn server_cookie(reply: &Reply) -> Option<Vec<u8>> {
 fn print_reply(lookup: &DigLookup, qname: &str, reply: &Reply, received: &Received, label: &str, run: &mut Run) {
     if lookup.short {
         for record in grouped(reply.answers()) {
-            let mut line = rdata_text(&record.data);
+            let mut line = record_text(record);
             if lookup.identify {
                 line.push_str(&format!(
                     " from server {} in {} ms.",
@@ -450,6 +450,11 @@ fn line_style(lookup: &DigLookup) -> LineStyle {
     };
     let layout = if lookup.multiline { Layout::Multiline } else { Layout::SingleLine };
     LineStyle { columns, ttl: lookup.ttl, class: lookup.show_class, ttl_units: lookup.ttl_units, layout }
+}
+
+/// A record's rdata on one line (`+short`).
+fn record_text(record: &hickory_proto::rr::Record) -> String {
+    record_rdata_text(record, Layout::SingleLine)
 }
 
 /// Whether a query name is under `local.`, which makes dig warn about mDNS.

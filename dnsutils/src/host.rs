@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use crate::asking::{Answer, Asker, FamilyMismatch, Lookup, Server, bad_packet_text, check_family, report_no_reply};
 use crate::console::{self, out};
+use crate::extra_rdata::Layout;
 use crate::host_options::{Options, parse_args};
 use crate::message_text::{header_lines, section_block};
 use crate::presentation::{DEFAULT_STYLE, name_text_no_dot, record_type_code};
 use crate::query::{QuerySpec, random_id};
-use crate::rdata_text::rdata_text;
+use crate::rdata_text::record_rdata_text;
 use hickory_proto::rr::Record;
 
 use crate::reply::Reply;
@@ -201,7 +202,12 @@ pub(crate) fn verbose_text(reply: &Reply) -> String {
 
 /// One record in host's short form: `owner phrase rdata`.
 pub(crate) fn short_line(record: &Record) -> String {
-    format!("{} {} {}\n", name_text_no_dot(&record.name), phrase(record_type_code(record)), rdata_text(&record.data))
+    format!(
+        "{} {} {}\n",
+        name_text_no_dot(&record.name),
+        phrase(record_type_code(record)),
+        record_rdata_text(record, Layout::SingleLine)
+    )
 }
 
 /// One query: the reply, or the exit status after printing why there is none. A SERVFAIL moves on

@@ -37,6 +37,7 @@ pub mod svcb_text;
 pub mod sleep;
 pub mod transport;
 pub mod types;
+pub mod wire_check;
 pub mod wget;
 
 /// The BIND release whose output these tools reproduce; printed by `-V` and in dig's greeting.

@@ -9,7 +9,7 @@ use hickory_proto::op::Query;
 use hickory_proto::rr::{Name, Record};
 
 use crate::extra_rdata::Layout;
-use crate::rdata_text::rdata_text_in;
+use crate::rdata_text::record_rdata_text;
 
 use crate::types::{class_text, type_text};
 
@@ -146,7 +146,7 @@ pub fn record_line(record: &Record, style: &LineStyle) -> String {
     pad_to(&mut line, columns.rtype);
     line.push_str(&type_text(record_type_code(record)));
     pad_to(&mut line, columns.rdata);
-    line.push_str(&rdata_text_in(&record.data, style.layout));
+    line.push_str(&record_rdata_text(record, style.layout));
     line
 }
 

@@ -3,7 +3,7 @@
 //! dig's single-line or `+multiline` layout.
 
 use hickory_proto::rr::rdata::SOA;
-use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::rr::{RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
 use crate::extra_rdata::{CONTINUATION, Layout, generic};
@@ -12,6 +12,16 @@ use crate::presentation::{name_text, quoted_string};
 /// The rdata of a record in BIND's single-line text form.
 pub fn rdata_text(data: &RData) -> String {
     rdata_text_in(data, Layout::SingleLine)
+}
+
+/// The rdata of `record` in `layout`. Types BIND knows only in class IN (A, SRV...) are opaque in
+/// any other class, so they print in RFC 3597 form there.
+pub fn record_rdata_text(record: &Record, layout: Layout) -> String {
+    let rtype = u16::from(record.record_type());
+    if u16::from(record.dns_class) != 1 && crate::wire_check::is_class_in_only(rtype) {
+        return generic(&raw_rdata(&record.data), layout);
+    }
+    rdata_text_in(&record.data, layout)
 }
 
 /// The rdata of a record in `layout`.

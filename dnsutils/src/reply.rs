@@ -8,6 +8,8 @@
 
 use hickory_proto::op::Query;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use crate::wire_check::{check_name, check_rdata};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 
 /// The header fields of a reply, taken from its first 12 bytes.
@@ -211,12 +213,12 @@ pub fn parse(bytes: Vec<u8>, best_effort: bool) -> Result<Reply, BadPacket> {
         malformed: false,
         keep_order: false,
     };
-    let mut parser = Parser { bytes: &bytes, at: 12, misplaced_opt: false };
+    let mut parser = Parser { bytes: &bytes, at: 12, problem: false, best_effort };
     let outcome = parser.sections(&header, &mut reply);
     reply.parsed_len = parser.at;
     reply.bytes = bytes.clone();
     match outcome {
-        Ok(()) if !parser.misplaced_opt => Ok(reply),
+        Ok(()) if !parser.problem => Ok(reply),
         Ok(()) if best_effort => {
             reply.malformed = true;
             Ok(reply)
@@ -242,8 +244,11 @@ struct Parser<'a> {
     bytes: &'a [u8],
     /// Offset after the last complete record or question.
     at: usize,
-    /// An OPT record outside the additional section, or a second one (BIND: recoverable problem).
-    misplaced_opt: bool,
+    /// BIND's `seen_problem`: a misplaced or second OPT record, or a class that differs from the
+    /// question's. Fatal (FORMERR) for host and nslookup, a warning for dig.
+    problem: bool,
+    /// dig's best-effort parsing: problems are noted, truncation keeps what parsed.
+    best_effort: bool,
 }
 
 impl Parser<'_> {
@@ -256,11 +261,11 @@ impl Parser<'_> {
 
     /// Checks the owner name and the fixed fields after it; returns where the data after them starts.
     fn check_head(&self, fixed_len: usize) -> Result<usize, Failure> {
-        let mut decoder = self.decoder_at(self.at)?;
-        Name::read(&mut decoder).map_err(|error| Failure { at: self.at, reason: reason(&error) })?;
-        let after_name = decoder.index();
-        decoder.read_slice(fixed_len).map_err(|_| Failure { at: after_name, reason: "unexpected end of input" })?;
-        Ok(decoder.index())
+        let after_name = check_name(self.bytes, self.at).map_err(|reason| Failure { at: self.at, reason })?;
+        if after_name + fixed_len > self.bytes.len() {
+            return Err(Failure { at: after_name, reason: "unexpected end of input" });
+        }
+        Ok(after_name + fixed_len)
     }
 
     fn question(&mut self) -> Result<Query, Failure> {
@@ -271,12 +276,23 @@ impl Parser<'_> {
         Ok(query)
     }
 
-    fn record(&mut self) -> Result<Record, Failure> {
+    fn record(&mut self, section: usize, reply: &Reply) -> Result<Record, Failure> {
         let data_start = self.check_head(10)?;
-        let rdlength = usize::from(u16::from_be_bytes([self.bytes[data_start - 2], self.bytes[data_start - 1]]));
+        let word = |at: usize| u16::from_be_bytes([self.bytes[at], self.bytes[at + 1]]);
+        let (rtype, class) = (word(data_start - 10), word(data_start - 8));
+        // BIND checks the owner, type and class before it reads the rdata.
+        if self.semantic_problem(rtype, class, section, reply) {
+            if !self.best_effort {
+                return Err(Failure { at: self.at, reason: "FORMERR" });
+            }
+            self.problem = true;
+        }
+        let rdlength = usize::from(word(data_start - 2));
         if data_start + rdlength > self.bytes.len() {
             return Err(Failure { at: data_start, reason: "unexpected end of input" });
         }
+        check_rdata(self.bytes, rtype, class, data_start, rdlength)
+            .map_err(|reason| Failure { at: data_start, reason })?;
         let mut decoder = self.decoder_at(self.at)?;
         let record = Record::read(&mut decoder).map_err(|error| Failure { at: data_start, reason: reason(&error) })?;
         if matches!(record.data, RData::Update0(rtype) if needs_rdata(rtype)) {
@@ -286,21 +302,34 @@ impl Parser<'_> {
         Ok(record)
     }
 
+    /// BIND's `DO_ERROR` cases: an OPT record that is not the first one in the additional
+    /// section, or a class other than the question's (OPT, TKEY and TSIG aside).
+    fn semantic_problem(&self, rtype: u16, class: u16, section: usize, reply: &Reply) -> bool {
+        if rtype == 41 {
+            return section != 2 || reply.opt.is_some();
+        }
+        let question_class = reply.questions.first().map(|query| u16::from(query.query_class));
+        !matches!(rtype, 249 | 250) && question_class.is_some_and(|expected| expected != class)
+    }
+
     fn sections(&mut self, header: &Header, reply: &mut Reply) -> Result<(), Failure> {
         for _ in 0..header.counts[0] {
             let query = self.question()?;
+            if reply.questions.first().is_some_and(|first| first.query_class != query.query_class) {
+                if !self.best_effort {
+                    return Err(Failure { at: self.at, reason: "FORMERR" });
+                }
+                self.problem = true;
+            }
             reply.questions.push(query);
         }
         for section in 0..3 {
             for _ in 0..header.counts[section + 1] {
                 let start = self.at;
-                let record = self.record()?;
+                let record = self.record(section, reply)?;
                 if record.record_type() == RecordType::OPT && section == 2 && reply.opt.is_none() {
                     reply.opt = Some(read_opt(self.bytes, start, &record));
                     continue;
-                }
-                if record.record_type() == RecordType::OPT {
-                    self.misplaced_opt = true;
                 }
                 reply.sections[section].push(record);
             }

@@ -1,0 +1,173 @@
+//! BIND's verdict on a damaged record, in BIND's words.
+//!
+//! hickory-proto rejects the same damaged records BIND does, but says why differently. When a
+//! record fails to decode, this walker re-reads it the way BIND's `dns_name_fromwire` and
+//! `dns_rdata_fromwire` do (label types, compression pointers, the rdata layout of each common
+//! type, the rdata length) and names the first problem as `isc_result_totext` would.
+
+/// One field of an rdata layout.
+#[derive(Clone, Copy)]
+enum Field {
+    /// A domain name (compression allowed).
+    Name,
+    /// Fixed-size bytes.
+    Bytes(usize),
+    /// A character-string (length byte and data).
+    Text,
+    /// One or more character-strings up to the end of the rdata.
+    Texts,
+    /// Whatever is left, possibly nothing.
+    Rest,
+}
+
+/// Types BIND only knows in class IN; in any other class their rdata is opaque (RFC 3597).
+pub fn is_class_in_only(rtype: u16) -> bool {
+    matches!(rtype, 1 | 11 | 28 | 33 | 35 | 36)
+}
+
+/// The layout BIND reads for `rtype` in `class`, or `None` for rdata taken as opaque here.
+fn layout(rtype: u16, class: u16) -> Option<&'static [Field]> {
+    use Field::{Bytes, Name, Rest, Text, Texts};
+    if class != 1 && is_class_in_only(rtype) {
+        return None;
+    }
+    Some(match rtype {
+        1 => &[Bytes(4)],
+        28 => &[Bytes(16)],
+        11 => &[Bytes(5), Rest],
+        26 => &[Bytes(2), Name, Name],
+        58 => &[Name, Name],
+        107 => &[Bytes(2), Name],
+        30 | 47 => &[Name, Rest],
+        24 | 46 => &[Bytes(18), Name, Rest],
+        2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 | 39 => &[Name],
+        15 | 18 | 21 | 36 => &[Bytes(2), Name],
+        6 => &[Name, Name, Bytes(20)],
+        14 | 17 => &[Name, Name],
+        33 => &[Bytes(6), Name],
+        35 => &[Bytes(4), Text, Text, Text, Name],
+        13 => &[Text, Text],
+        16 | 99 => &[Texts],
+        44 => &[Bytes(2), Rest],
+        52 | 53 => &[Bytes(3), Rest],
+        43 | 59 | 25 | 48 | 60 => &[Bytes(4), Rest],
+        257 => &[Bytes(1), Text, Rest],
+        _ => return None,
+    })
+}
+
+/// A problem BIND would report.
+pub type Problem = &'static str;
+
+/// Checks the name at `at` (pointers followed); returns the offset just past it in place.
+pub fn check_name(message: &[u8], at: usize) -> Result<usize, Problem> {
+    let (mut position, mut end, mut length, mut jumps) = (at, None, 1usize, 0);
+    loop {
+        let byte = *message.get(position).ok_or("unexpected end of input")?;
+        match byte & 0xc0 {
+            0x00 if byte == 0 => return Ok(end.unwrap_or(position + 1)),
+            0x00 => {
+                length += usize::from(byte) + 1;
+                if length > 255 {
+                    return Err("name too long");
+                }
+                position += usize::from(byte) + 1;
+                if position > message.len() {
+                    return Err("unexpected end of input");
+                }
+            }
+            0xc0 => {
+                let low = *message.get(position + 1).ok_or("unexpected end of input")?;
+                let target = usize::from(byte & 0x3f) << 8 | usize::from(low);
+                // Pointers must point backwards, which also bounds the walk.
+                if target >= position || jumps > 127 {
+                    return Err("bad compression pointer");
+                }
+                end.get_or_insert(position + 2);
+                jumps += 1;
+                position = target;
+            }
+            _ => return Err("bad label type"),
+        }
+    }
+}
+
+/// Checks the rdata of `rtype` in `class` occupying `message[start..start + length]`.
+pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length: usize) -> Result<(), Problem> {
+    let Some(fields) = layout(rtype, class) else { return Ok(()) };
+    if rtype == 257 {
+        check_caa_tag(&message[start..(start + length).min(message.len())])?;
+    }
+    let end = start + length;
+    let within = &message[..end.min(message.len())];
+    let mut at = start;
+    for field in fields {
+        at = match field {
+            Field::Name => check_name(within, at)?,
+            Field::Bytes(size) => at + size,
+            Field::Text => at + 1 + usize::from(*within.get(at).ok_or("unexpected end of input")?),
+            Field::Rest => end,
+            Field::Texts => {
+                let mut position = at;
+                loop {
+                    position += 1 + usize::from(*within.get(position).ok_or("unexpected end of input")?);
+                    if position >= end {
+                        break position;
+                    }
+                }
+            }
+        };
+        if at > end {
+            return Err("unexpected end of input");
+        }
+    }
+    if at < end { Err("extra input data") } else { Ok(()) }
+}
+
+/// CAA needs a tag of letters and digits that fits its rdata; BIND calls anything else FORMERR.
+fn check_caa_tag(rdata: &[u8]) -> Result<(), Problem> {
+    let tag_length = usize::from(*rdata.get(1).ok_or("unexpected end of input")?);
+    match rdata.get(2..2 + tag_length) {
+        Some(tag) if tag_length > 0 && tag.iter().all(u8::is_ascii_alphanumeric) => Ok(()),
+        _ => Err("FORMERR"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: [u8; 12] = [0; 12];
+
+    fn message(tail: &[u8]) -> Vec<u8> {
+        [&HEADER[..], tail].concat()
+    }
+
+    /// Reserved label types, forward pointers and overruns get BIND's words.
+    #[test]
+    fn name_problems() {
+        assert_eq!(check_name(&message(&[0x94, 1]), 12), Err("bad label type"));
+        assert_eq!(check_name(&message(&[0xc0, 12]), 12), Err("bad compression pointer"));
+        assert_eq!(check_name(&message(&[3, b'a']), 12), Err("unexpected end of input"));
+        assert_eq!(check_name(&message(&[1, b'a', 0, 0xc0, 12]), 15), Ok(17));
+    }
+
+    /// A CNAME whose name ends before its rdata does has extra input data.
+    #[test]
+    fn rdata_length_problems() {
+        let bytes = message(&[1, b'a', 0, 0xc0, 12, 1, 2]);
+        assert_eq!(check_rdata(&bytes, 5, 1, 15, 4), Err("extra input data"));
+        assert_eq!(check_rdata(&bytes, 1, 1, 15, 3), Err("unexpected end of input"));
+        assert_eq!(check_rdata(&bytes, 65280, 1, 15, 4), Ok(()));
+        // An A record in class CH is opaque to BIND, whatever its length.
+        assert_eq!(check_rdata(&bytes, 1, 3, 15, 3), Ok(()));
+    }
+
+    /// A CAA tag that overruns the rdata or is not alphanumeric is FORMERR.
+    #[test]
+    fn caa_tags() {
+        assert_eq!(check_caa_tag(&[0, 5, b'i', b's']), Err("FORMERR"));
+        assert_eq!(check_caa_tag(&[0, 2, b'i', b'-']), Err("FORMERR"));
+        assert_eq!(check_caa_tag(&[0, 5, b'i', b's', b's', b'u', b'e']), Ok(()));
+    }
+}
