@@ -43,6 +43,8 @@ pub enum Answer {
         /// The failure line is already out.
         announced: bool,
     },
+    /// The lookup was given up after a message that already says why (`;; ERROR: ...`).
+    Abandoned,
     /// A reply came but could not be decoded; [`bad_packet_text`] prints it.
     BadPacket {
         /// BIND's words for the problem.
@@ -165,6 +167,9 @@ impl<'a> Asker<'a> {
         }
         console::notices(&result.notices, |server| self.label(server), textname, on_truncated);
         let Some(received) = result.reply else {
+            if result.notices.contains(&Notice::Abandoned) {
+                return Ok(Answer::Abandoned);
+            }
             return Ok(Answer::NoReply { announced: console::ended_on_connect_failure(&result.notices) });
         };
         Ok(match parse(received.bytes.clone(), self.best_effort) {

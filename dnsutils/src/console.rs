@@ -32,6 +32,7 @@ pub fn notices(
         match notice {
             Notice::Line(line) => out(&format!("{line}\n")),
             Notice::Truncated => on_truncated(),
+            Notice::Abandoned => {}
             Notice::ConnectFailed { server, reason } => {
                 out(&connect_failed_text(*server, &label_of(*server), qname, reason));
             }

@@ -343,6 +343,7 @@ fn answered(answer: Result<Answer, DnsError>, run: &mut Run) -> Result<(Reply, R
             out(&bad_packet_text(reason, &bytes));
             Err(0)
         }
+        Ok(Answer::Abandoned) => Err(0),
         Err(error) => {
             console::err(&format!("{}: {error}\n", console::progname()));
             Err(EXIT_INTERNAL)

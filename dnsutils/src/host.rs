@@ -233,6 +233,7 @@ fn ask_query(
                 report_no_reply(announced);
                 return Err(1);
             }
+            Ok(Answer::Abandoned) => return Err(1),
             Ok(Answer::BadPacket { reason, bytes }) => {
                 out(&bad_packet_text(reason, &bytes));
                 return Err(1);

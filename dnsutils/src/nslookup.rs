@@ -256,6 +256,7 @@ fn ask_query(asker: &mut Asker, spec: &QuerySpec, textname: &str, options: &Opti
                 report_no_reply(announced);
                 return None;
             }
+            Answer::Abandoned => return None,
             Answer::BadPacket { reason, bytes } => {
                 out(&bad_packet_text(reason, &bytes));
                 return None;

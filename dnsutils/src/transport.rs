@@ -66,6 +66,8 @@ pub enum Notice {
     Line(String),
     /// The UDP answer was truncated and the query is being retried over TCP.
     Truncated,
+    /// The lookup was given up without trying further (a TCP reply shorter than a header).
+    Abandoned,
     /// A TCP connection could not be made; BIND names the server and query name in this message.
     ConnectFailed {
         /// The server.
@@ -139,7 +141,7 @@ pub fn exchange(query: &[u8], id: u16, servers: &[SocketAddr], settings: &Settin
             } else {
                 udp_attempt(query, id, server, settings, &mut out.notices)
             };
-            if attempt.is_some() {
+            if attempt.is_some() || out.notices.last() == Some(&Notice::Abandoned) {
                 out.reply = attempt;
                 return out;
             }
@@ -268,6 +270,12 @@ fn tcp_attempt(
         }
     };
     match tcp_round_trip(stream, query, timeout) {
+        Ok(bytes) if bytes.len() < 12 => {
+            // Over TCP BIND gives the lookup up at once instead of waiting for more.
+            notices.push(Notice::Line(";; ERROR: short (< header size) message".to_string()));
+            notices.push(Notice::Abandoned);
+            None
+        }
         Ok(bytes) => {
             acceptable(&bytes, id, notices, ";; ERROR")?;
             let elapsed = started.elapsed();
