@@ -231,6 +231,7 @@ fn query_spec(lookup: &DigLookup, qname: &str, cookie: Option<Vec<u8>>) -> Query
         recurse: lookup.recurse,
         authentic_data: lookup.adflag,
         checking_disabled: lookup.cdflag,
+        ixfr_serial: lookup.ixfr_serial,
         edns: lookup.edns.map(|version| EdnsSpec {
             udp_size: lookup.bufsize,
             version,
@@ -243,9 +244,12 @@ fn query_spec(lookup: &DigLookup, qname: &str, cookie: Option<Vec<u8>>) -> Query
 
 /// `dig axfr`/`ixfr`: the records of every message, then the transfer's size.
 fn run_transfer(lookup: &DigLookup, asker: &mut Asker, qname: &str, run: &mut Run) -> i32 {
-    let spec = query_spec(lookup, qname, lookup.cookie.then(|| random_cookie().to_vec()));
-    // dig shows a transfer as bare records: no comments and no question unless asked for globally.
-    let view = DigLookup { comments: false, question: false, ..lookup.clone() };
+    let mut spec = query_spec(lookup, qname, lookup.cookie.then(|| random_cookie().to_vec()));
+    // dig asks for a transfer without RD, and for an IXFR without AD either.
+    spec.recurse = false;
+    spec.authentic_data &= lookup.ixfr_serial.is_none();
+    // dig shows a transfer as bare records: comments and question only when asked for.
+    let view = DigLookup { comments: lookup.xfr_comments, question: lookup.xfr_question, ..lookup.clone() };
     if lookup.qr && !lookup.short {
         print_query(&view, &spec, run);
     }

@@ -85,6 +85,12 @@ pub struct DigLookup {
     pub ndots: Option<u32>,
     /// `-4` / `-6`.
     pub family: Option<u8>,
+    /// `+comments` given explicitly: zone transfers show comments only then.
+    pub xfr_comments: bool,
+    /// `+question` given explicitly: zone transfers show the question only then.
+    pub xfr_question: bool,
+    /// `ixfr=N`: ask for an IXFR from serial N.
+    pub ixfr_serial: Option<u32>,
 }
 
 impl Default for DigLookup {
@@ -127,6 +133,9 @@ impl Default for DigLookup {
             show_class: true,
             ndots: None,
             family: None,
+            ixfr_serial: None,
+            xfr_comments: false,
+            xfr_question: false,
         }
     }
 }
@@ -200,6 +209,10 @@ fn apply_dash(
     match flag {
         "p" => current.port = parse_number(&value()?, "port number", 65535, 1)? as u16,
         "t" => match types::parse_type(&value()?) {
+            _ if crate::query::ixfr_serial(&value()?).is_some() => {
+                current.rtype = Some(code::IXFR);
+                current.ixfr_serial = crate::query::ixfr_serial(&value()?);
+            }
             Some(rtype) => current.rtype = Some(rtype),
             None => warnings.push(format!(";; Warning, ignoring invalid type {}", value()?)),
         },
@@ -257,6 +270,9 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
                 Dash::Version => version = true,
                 Dash::Help => help = true,
             }
+        } else if current.rtype.is_none() && crate::query::ixfr_serial(arg).is_some() {
+            current.rtype = Some(code::IXFR);
+            current.ixfr_serial = crate::query::ixfr_serial(arg);
         } else if current.rtype.is_none() && types::parse_type(arg).is_some() {
             current.rtype = types::parse_type(arg);
         } else if current.class.is_none() && types::parse_class(arg).is_some() {

@@ -138,8 +138,14 @@ fn apply_switch(lookup: &mut DigLookup, name: &str, on: bool) {
         "answer" => lookup.answer = on,
         "additional" => lookup.additional = on,
         "authority" => lookup.authority = on,
-        "question" => lookup.question = on,
-        "comments" => lookup.comments = on,
+        "question" => {
+            lookup.question = on;
+            lookup.xfr_question = on;
+        }
+        "comments" => {
+            lookup.comments = on;
+            lookup.xfr_comments = on;
+        }
         "stats" => lookup.stats = on,
         "cmd" => lookup.cmd = on,
         "adflag" => lookup.adflag = on,
@@ -168,6 +174,8 @@ fn apply_switch(lookup: &mut DigLookup, name: &str, on: bool) {
 
 /// `+[no]all`: every part of the display at once.
 fn set_display(lookup: &mut DigLookup, on: bool) {
+    lookup.xfr_comments = on;
+    lookup.xfr_question = on;
     for field in [
         &mut lookup.comments,
         &mut lookup.question,

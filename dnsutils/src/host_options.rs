@@ -45,6 +45,8 @@ pub struct Options {
     pub list: bool,
     /// `-s`: a SERVFAIL ends the query instead of moving on to the next server.
     pub servfail_stops: bool,
+    /// `-t ixfr=N`: an IXFR from serial N.
+    pub ixfr_serial: Option<u32>,
     /// `-c`: the query class.
     pub class: u16,
     /// `-v`/`-d`/`-a`: print whole messages.
@@ -76,6 +78,7 @@ impl Default for Options {
             rtype_named: false,
             list: false,
             servfail_stops: false,
+            ixfr_serial: None,
             class: code::IN,
             verbose: false,
             recurse: true,
@@ -189,6 +192,11 @@ fn apply_value(options: &mut Options, flag: char, value: &str) -> Result<(), Usa
     let number = atoi(value);
     let small = u32::try_from(number).unwrap_or(u32::MAX);
     match flag {
+        't' if crate::query::ixfr_serial(value).is_some() => {
+            options.rtype = Some(code::IXFR);
+            options.ixfr_serial = crate::query::ixfr_serial(value);
+            options.tcp = true;
+        }
         't' => {
             let rtype = types::parse_type(value).ok_or_else(|| fatal(format!("invalid type: {value}")))?;
             options.rtype = Some(rtype);

@@ -20,11 +20,13 @@ use crate::types::code;
 /// Runs the transfer of `zone` (absolute) and prints it; returns the exit status.
 pub(crate) fn run(options: &Options, servers: &[Server], settings: Settings, zone: &str) -> i32 {
     let shown = zone.trim_end_matches('.');
-    let full = options.verbose || !options.list;
+    // `-t AXFR` prints messages in full; `-l` and `-t IXFR=N` list records in short form.
+    let full = options.verbose || !options.list && options.ixfr_serial.is_none();
     if full {
         out(&format!("Trying \"{shown}\"\n"));
     }
     let rtype = if options.list { code::AXFR } else { options.rtype.unwrap_or(code::AXFR) };
+    let all = !options.list;
     let spec = QuerySpec {
         id: random_id(),
         name: zone.to_string(),
@@ -34,6 +36,7 @@ pub(crate) fn run(options: &Options, servers: &[Server], settings: Settings, zon
         recurse: false,
         authentic_data: false,
         checking_disabled: false,
+        ixfr_serial: options.ixfr_serial,
         edns: None,
     };
     let mut asker = crate::asking::Asker::new(servers, settings, false);
@@ -69,7 +72,8 @@ pub(crate) fn run(options: &Options, servers: &[Server], settings: Settings, zon
             out(&verbose_text(reply));
             print_received(reply, received);
         } else {
-            reply.answers().iter().filter(|record| listed(options, record)).for_each(|record| out(&short_line(record)));
+            let shown = reply.answers().iter().filter(|record| all || listed(options, record));
+            shown.for_each(|record| out(&short_line(record)));
         }
     }
     0

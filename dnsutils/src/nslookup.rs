@@ -230,6 +230,7 @@ fn run_lookup(
             recurse: options.recurse,
             authentic_data: false,
             checking_disabled: false,
+            ixfr_serial: None,
             edns: None,
         };
         let Some((reply, received)) = ask_query(asker, &spec, &lookup.textname, options) else {

@@ -8,8 +8,9 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::rdata::opt::EdnsOption;
-use hickory_proto::rr::{DNSClass, Name, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::error::DnsError;
 
@@ -45,6 +46,8 @@ pub struct QuerySpec {
     pub authentic_data: bool,
     /// CD flag (`+cdflag`).
     pub checking_disabled: bool,
+    /// For IXFR, the serial the client has: sent as an SOA in the authority section.
+    pub ixfr_serial: Option<u32>,
     /// The OPT record, when EDNS is on.
     pub edns: Option<EdnsSpec>,
 }
@@ -70,6 +73,15 @@ pub fn random_id() -> u16 {
 /// A random client cookie.
 pub fn random_cookie() -> [u8; 8] {
     random_u64().to_be_bytes()
+}
+
+/// `ixfr=N` (dig's and host's way to ask for an IXFR from serial N): the serial.
+pub fn ixfr_serial(text: &str) -> Option<u32> {
+    let (keyword, serial) = text.split_once('=')?;
+    if !keyword.eq_ignore_ascii_case("ixfr") {
+        return None;
+    }
+    serial.parse().ok()
 }
 
 /// Parses user text into an absolute name, saying what is wrong the way BIND does.
@@ -107,6 +119,11 @@ pub fn encode(spec: &QuerySpec) -> Result<Vec<u8>, DnsError> {
     let mut query = Query::query(parse_name(&spec.name)?, RecordType::from(spec.rtype));
     query.query_class = DNSClass::from(spec.class);
     message.add_query(query);
+    if let Some(serial) = spec.ixfr_serial {
+        // BIND's insert_soa: the zone name, TTL 0, root names and only the serial set.
+        let soa = SOA::new(Name::root(), Name::root(), serial, 0, 0, 0, 0);
+        message.add_authority(Record::from_rdata(parse_name(&spec.name)?, 0, RData::SOA(soa)));
+    }
     if let Some(edns_spec) = &spec.edns {
         let mut edns = Edns::new();
         edns.set_max_payload(edns_spec.udp_size);
@@ -136,6 +153,7 @@ mod tests {
             recurse: true,
             authentic_data: true,
             checking_disabled: false,
+            ixfr_serial: None,
             edns: Some(EdnsSpec {
                 udp_size: 1232,
                 version: 0,
@@ -186,6 +204,27 @@ mod tests {
         );
         assert_eq!(reason("a..b"), "'a..b' is not in legal name syntax (empty label)");
         assert!(check_user_name("web.default").is_ok());
+    }
+
+    /// `ixfr=N` gives the serial; other words do not.
+    #[test]
+    fn ixfr_serials() {
+        assert_eq!(ixfr_serial("ixfr=42"), Some(42));
+        assert_eq!(ixfr_serial("IXFR=0"), Some(0));
+        assert_eq!(ixfr_serial("ixfr"), None);
+        assert_eq!(ixfr_serial("axfr=1"), None);
+    }
+
+    /// An IXFR query carries the client's serial in an authority SOA, as BIND's insert_soa does.
+    #[test]
+    fn ixfr_query_has_soa() {
+        let mut ixfr = spec("z.");
+        ixfr.rtype = 251;
+        ixfr.edns = None;
+        ixfr.ixfr_serial = Some(7);
+        let bytes = encode(&ixfr).expect("encodes");
+        assert_eq!(&bytes[8..10], &[0, 1]);
+        assert_eq!(&bytes[bytes.len() - 20..bytes.len() - 16], &[0, 0, 0, 7]);
     }
 
     /// A label over 63 bytes is rejected with the offending name.
