@@ -7,7 +7,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Which implementation of a tool to run.
@@ -107,19 +107,7 @@ impl Runner {
             .expect("spawn unshare");
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
-        let deadline = Instant::now() + TIME_LIMIT;
-        let mut timed_out = false;
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("poll the tool") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                timed_out = true;
-                let _ = child.kill();
-                break child.wait().expect("reap the killed tool");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let (status, timed_out) = wait_bounded(&mut child, TIME_LIMIT);
         Outcome {
             stdout: stdout.join().unwrap_or_default(),
             stderr: stderr.join().unwrap_or_default(),
@@ -129,8 +117,23 @@ impl Runner {
     }
 }
 
+/// Waits for `child` to exit, killing it once `limit` has passed; says whether it had to be killed.
+pub fn wait_bounded(child: &mut Child, limit: Duration) -> (ExitStatus, bool) {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("poll the tool") {
+            return (status, false);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return (child.wait().expect("reap the killed tool"), true);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Reads a pipe to the end on its own thread so a chatty tool never blocks on a full pipe.
-fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+pub fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
