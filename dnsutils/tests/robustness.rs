@@ -1,7 +1,8 @@
 //! Robustness: `host`, `dig` and `nslookup` against a server that answers every query with a damaged copy of
 //! a valid reply (truncated, bit-flipped, overwritten, looping or forward compression pointers, lying counts
-//! and lengths, foreign IDs and opcodes, broken TCP fallbacks). Whatever arrives, each run must end by itself
-//! within [`TIME_LIMIT`], without a panic or a signal, with an exit code BIND's tool uses.
+//! and lengths, foreign IDs, opcodes and questions, broken TCP fallbacks). Whatever arrives, each run must end
+//! by itself within [`TIME_LIMIT`], without a panic or a signal, with an exit code BIND's tool uses; on the
+//! structural damage, BIND's own tool is run too and the exit codes must match.
 //!
 //! Each case is one entry of [`support::mutation::catalogue`]; the query name carries the case number, so one
 //! server serves all runs in parallel and knows which damage to apply. Failures are collected, never stopped
@@ -10,22 +11,22 @@
 mod support;
 
 use std::collections::HashMap;
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use support::damage_run::{Outcome, Run, TIME_LIMIT, Tool, case_label, run_bounded};
 use support::full_reply::full_reply;
 use support::mutation::{Case, catalogue, damaged, respond};
 use support::scripted_dns::{Response, ScriptedServer, Transport};
-use support::tools::{drain, wait_bounded};
+use support::tools::Impl;
 use support::wire_layout::Layout;
 
 /// Seeds the random choices of the catalogue; `ROBUSTNESS_SEED=N` explores other damage, and a failure
 /// report names its seed so that the same run can be repeated.
 const SEED: u64 = 0x5eed_0003;
 
+/// [`SEED`], or `ROBUSTNESS_SEED` (decimal or 0x-hex) when set.
 fn seed() -> u64 {
     let parse = |text: String| match text.strip_prefix("0x") {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
@@ -34,14 +35,8 @@ fn seed() -> u64 {
     std::env::var("ROBUSTNESS_SEED").ok().and_then(parse).unwrap_or(SEED)
 }
 
-/// Longest one run may take; the slowest legitimate run (host's two 1-second tries) stays well under it.
-const TIME_LIMIT: Duration = Duration::from_secs(5);
-
 /// Runs in flight at once: most runs wait on a 1-second timeout, not the CPU.
 const WORKERS: usize = 12;
-
-/// Classes whose failures are printed but do not fail the suite, each a known bug awaiting its fix.
-const KNOWN_PANICS: &[&str] = &[];
 
 /// Known exit-code differences from BIND, printed but not failed on until `dnsutils/src` is fixed:
 /// - after an unusable TCP reply (foreign ID, random bytes), BIND's dig prints `;; ERROR: ...` and exits 0;
@@ -56,130 +51,6 @@ fn known_difference(ours: &Finished, bind: &Finished) -> bool {
         && bind.outcome.stdout.contains(";; ERROR: ");
     let question_mismatch = ours.outcome.code == Some(0) && bind.outcome.stdout.contains("Question section mismatch");
     tcp_error || question_mismatch
-}
-
-/// One of the three tools.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tool {
-    Host,
-    Dig,
-    Nslookup,
-}
-
-impl Tool {
-    const ALL: [Tool; 3] = [Tool::Host, Tool::Dig, Tool::Nslookup];
-
-    fn name(self) -> &'static str {
-        match self {
-            Tool::Host => "host",
-            Tool::Dig => "dig",
-            Tool::Nslookup => "nslookup",
-        }
-    }
-
-    /// The exit codes BIND 9.18's tool can return.
-    fn exit_codes(self) -> &'static [i32] {
-        match self {
-            Tool::Host => &[0, 1, 2],
-            Tool::Dig => &[0, 1, 8, 9, 10],
-            Tool::Nslookup => &[0, 1],
-        }
-    }
-}
-
-/// Whose tool a run starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Impl {
-    /// Our `dnsutils`.
-    Ours,
-    /// Debian's BIND 9 tool in /usr/bin, for the exit-code comparison.
-    Bind,
-}
-
-/// One tool run against one case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Run {
-    case: usize,
-    tool: Tool,
-    which: Impl,
-}
-
-impl Run {
-    /// The query label that tells the server the case (`c0042d`; upper case for BIND's runs, so the
-    /// two implementations' replies are logged apart).
-    fn label(self) -> String {
-        let letter = &self.tool.name()[..1];
-        let letter = if self.which == Impl::Bind { letter.to_uppercase() } else { letter.to_string() };
-        format!("c{:04}{letter}", self.case)
-    }
-
-    /// The program and its arguments, varied a little by case so that verbose output, TCP and the query
-    /// types get their share of the damage.
-    fn command(self, port: u16) -> (String, Vec<String>) {
-        let name = format!("{}.robust.test.", self.label());
-        let (port, port_option) = (port.to_string(), format!("-port={port}"));
-        let mut args: Vec<&str> = match self.tool {
-            Tool::Host => vec!["-W", "1", "-R", "1", "-p", &port],
-            Tool::Dig => vec!["@127.0.0.1", "-p", &port, "+time=1", "+tries=1"],
-            Tool::Nslookup => vec![&port_option, "-timeout=1", "-retry=1"],
-        };
-        match self.tool {
-            Tool::Host if self.case % 2 == 1 => args.push("-v"),
-            Tool::Dig if self.case % 3 == 2 => args.push("+tcp"),
-            _ => {}
-        }
-        args.push(&name);
-        args.push(match self.tool {
-            Tool::Dig => ["A", "AAAA", "MX", "TXT", "SRV", "CAA", "PTR", "SOA", "ANY"][self.case % 9],
-            _ => "127.0.0.1",
-        });
-        let mut args: Vec<String> = args.into_iter().map(str::to_owned).collect();
-        match self.which {
-            Impl::Ours => {
-                args.insert(0, self.tool.name().to_string());
-                (env!("CARGO_BIN_EXE_dnsutils").to_string(), args)
-            }
-            Impl::Bind => (format!("/usr/bin/{}", self.tool.name()), args),
-        }
-    }
-}
-
-/// How one run ended.
-#[derive(Clone, Debug, Default)]
-struct Outcome {
-    stdout: String,
-    stderr: String,
-    /// The exit code; `None` when a signal ended the process.
-    code: Option<i32>,
-    /// The signal that ended it, ours included when it hit the time limit.
-    signal: Option<i32>,
-    timed_out: bool,
-    elapsed: Duration,
-}
-
-/// Runs `program args` with stdin closed, killing it once it passes [`TIME_LIMIT`].
-fn run_bounded(program: &str, args: &[String]) -> Outcome {
-    let started = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the tool");
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let (status, timed_out) = wait_bounded(&mut child, TIME_LIMIT);
-    Outcome {
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-        code: status.code(),
-        signal: status.signal(),
-        timed_out,
-        elapsed: started.elapsed(),
-    }
 }
 
 /// What is wrong with how a run of `tool` ended, or `None` when it ended the way BIND's could.
@@ -199,24 +70,6 @@ fn verdict(tool: Tool, outcome: &Outcome) -> Option<String> {
 
 /// Everything the server sent, by query label (`c0042d`), for the failure reports.
 type SentLog = Mutex<HashMap<String, Vec<(Transport, Vec<u8>)>>>;
-
-/// The label naming the case in a query's question (`c0042d` in `www.c0042d.robust.test.`) and its number.
-fn case_label(query: &[u8]) -> Option<(String, usize)> {
-    let mut at = 12;
-    loop {
-        let length = usize::from(*query.get(at)?);
-        let label = query.get(at + 1..at + 1 + length)?;
-        if let [b'c', digits @ .., b'h' | b'd' | b'n' | b'H' | b'D' | b'N'] = label
-            && let Some(index) = std::str::from_utf8(digits).ok().and_then(|d| d.parse().ok())
-        {
-            return Some((String::from_utf8_lossy(label).into_owned(), index));
-        }
-        if length == 0 || length > 63 {
-            return None;
-        }
-        at += 1 + length;
-    }
-}
 
 /// A server that answers each query with its case's damage applied to the valid reply, logging what it sent.
 fn start_server(cases: Arc<Vec<Case>>, sent: Arc<SentLog>) -> ScriptedServer {
@@ -240,7 +93,7 @@ fn canonical_reply() -> Vec<u8> {
     full_reply(&support::fake_dns::query(1, "c0000h.robust.test", 1)).expect("a reply to the canonical query")
 }
 
-/// The whole catalogue for [`SEED`].
+/// The whole catalogue for [`seed`].
 fn all_cases() -> Vec<Case> {
     catalogue(&canonical_reply(), seed())
 }
@@ -318,8 +171,7 @@ fn indent(text: &str) -> String {
 }
 
 /// Runs our three tools on every case of `classes` and fails with a report for every run that hung, panicked,
-/// died of a signal, exited with a code BIND never uses, or never reached the server; classes in
-/// [`KNOWN_PANICS`] are only printed.
+/// died of a signal, exited with a code BIND never uses, or never reached the server.
 fn assert_all_clean(classes: &[&str]) {
     let started = Instant::now();
     let runs: Vec<Run> = cases_of(classes)
@@ -339,13 +191,7 @@ fn assert_all_clean(classes: &[&str]) {
     let mut codes: Vec<_> = codes.into_iter().collect();
     codes.sort();
     eprintln!("{classes:?}: {} runs in {:?}, exit codes {codes:?}", runs.len(), started.elapsed());
-    let (known, new): (Vec<String>, Vec<String>) = failures
-        .into_iter()
-        .partition(|report| KNOWN_PANICS.iter().any(|class| report.starts_with(&format!("[{class}]"))));
-    for report in &known {
-        eprintln!("KNOWN, NOT YET FIXED:\n{report}\n");
-    }
-    assert!(new.is_empty(), "{} of {} runs failed:\n\n{}", new.len(), runs.len(), new.join("\n\n"));
+    assert!(failures.is_empty(), "{} of {} runs failed:\n\n{}", failures.len(), runs.len(), failures.join("\n\n"));
 }
 
 /// The undamaged reply is accepted by every tool with exit 0, so the damage is all that differs in other cases.

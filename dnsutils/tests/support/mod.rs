@@ -8,6 +8,7 @@
 //! to be unused there.
 #![allow(dead_code)]
 
+pub mod damage_run;
 pub mod diff;
 pub mod fake_dns;
 pub mod full_reply;
