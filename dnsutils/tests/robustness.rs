@@ -227,6 +227,12 @@ fn lying_lengths_end_cleanly() {
     assert_all_clean(&["count-too-large", "rdlength-past-end"]);
 }
 
+/// Records retyped to every type the tools print in a form of their own, with odd RDATA, end every run cleanly.
+#[test]
+fn retyped_records_end_cleanly() {
+    assert_all_clean(&["retyped-record"]);
+}
+
 /// Replies with a wrong ID, QR=0, an unknown opcode or another question end every run cleanly.
 #[test]
 fn mismatched_replies_end_cleanly() {

@@ -81,6 +81,15 @@ pub enum Damage {
         /// The change, or `None` for 65535.
         by: Option<i64>,
     },
+    /// Give the `record`-th record another TYPE, and with `rdata` other RDATA (and RDLENGTH) too.
+    Retype {
+        /// Index into [`Layout::records`].
+        record: usize,
+        /// The new TYPE.
+        rtype: u16,
+        /// The new RDATA, or `None` to keep it.
+        rdata: Option<Vec<u8>>,
+    },
     /// Answer UDP with the valid reply and TC=1, then misbehave on the TCP retry.
     TruncatedThen(TcpMisbehaviour),
 }
@@ -197,6 +206,14 @@ pub fn damaged(damage: &Damage, reply: &[u8]) -> Vec<u8> {
             set(&mut bytes, record.rdata - 2, (value >> 8) as u8);
             set(&mut bytes, record.rdata - 1, value as u8);
         }
+        Damage::Retype { record, rtype, rdata } => {
+            let record = layout.records[(*record).min(layout.records.len() - 1)];
+            bytes.splice(record.fixed..record.fixed + 2, rtype.to_be_bytes());
+            if let Some(rdata) = rdata {
+                let length = u16::try_from(rdata.len()).expect("RDATA under 64 KiB").to_be_bytes();
+                bytes.splice(record.rdata - 2..record.end, length.into_iter().chain(rdata.iter().copied()));
+            }
+        }
         Damage::TruncatedThen(_) => bytes = with_tc(reply),
     }
     bytes
@@ -245,6 +262,7 @@ pub fn catalogue(canonical: &[u8], seed: u64) -> Vec<Case> {
     cases.extend(corruptions(canonical, &mut rng));
     cases.extend(broken_names(&layout));
     cases.extend(lying_lengths(canonical, &layout));
+    cases.extend(retyped_records(&layout, &mut rng));
     cases.extend(mismatched_headers());
     cases.extend(broken_tcp(&mut rng));
     cases
@@ -356,6 +374,32 @@ fn lying_lengths(canonical: &[u8], layout: &Layout) -> Vec<Case> {
         let rtype = layout.records[record].rtype;
         let what = format!("RDLENGTH of record {record} (type {rtype}) changed by {by:?} (None: set to 65535)");
         cases.push(case("rdlength-past-end", what, Damage::Rdlength { record, by }));
+    }
+    cases
+}
+
+/// The record types whose RDATA the tools decode or print in a form of their own, and the meta types: every
+/// type up to 65, SPF, the EUI and ILNP types, TKEY to CAA, TA and DLV.
+fn interesting_types() -> impl Iterator<Item = u16> {
+    (1..=65).chain([99, 104, 105, 106, 107, 108, 109, 249, 250, 251, 252, 253, 254, 255, 256, 257, 32768, 32769])
+}
+
+/// Records given another type: the TXT record keeping its RDATA (character-strings read as another type),
+/// and the unknown-type record (nothing points into it or past it, so its RDATA can change length) with
+/// seeded random RDATA of 0 to 47 bytes.
+fn retyped_records(layout: &Layout, rng: &mut XorShift) -> Vec<Case> {
+    let find = |rtype: u16| layout.records.iter().position(|r| r.rtype == rtype).expect("the record is in the reply");
+    let (txt, unknown) = (find(16), find(super::full_reply::UNKNOWN_TYPE));
+    let mut cases = Vec::new();
+    for rtype in interesting_types() {
+        if rtype != 16 {
+            let what = format!("the TXT record (record {txt}) retyped to {rtype}");
+            cases.push(case("retyped-record", what, Damage::Retype { record: txt, rtype, rdata: None }));
+        }
+        let length = rng.below(48);
+        let rdata = rng.bytes(length);
+        let what = format!("record {unknown} retyped to {rtype} with RDATA {rdata:02x?}");
+        cases.push(case("retyped-record", what, Damage::Retype { record: unknown, rtype, rdata: Some(rdata) }));
     }
     cases
 }
