@@ -215,6 +215,10 @@ fn udp_attempt(
         };
         let bytes = &buffer[..length];
         let Some(header) = acceptable(bytes, id, notices, ";; Warning") else { continue };
+        if let Some(line) = question_mismatch(query, bytes) {
+            notices.push(Notice::Line(line));
+            continue;
+        }
         if header.truncated() && !settings.ignore_truncation {
             notices.push(Notice::Truncated);
             return tcp_attempt(query, id, server, settings.timeout, notices);
@@ -249,6 +253,31 @@ fn acceptable(bytes: &[u8], id: u16, notices: &mut Vec<Notice>, mismatch: &str) 
     Some(header)
 }
 
+/// BIND's complaint when a reply answers another question than the query's (name compared
+/// case-insensitively, then type and class); `None` when they match or cannot be compared.
+fn question_mismatch(query: &[u8], reply: &[u8]) -> Option<String> {
+    use hickory_proto::op::Query;
+    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+    let question = |bytes: &[u8]| {
+        if Header::read(bytes)?.counts[0] == 0 {
+            return None;
+        }
+        let mut decoder = BinDecoder::new(bytes);
+        decoder.read_slice(12).ok()?;
+        Query::read(&mut decoder).ok()
+    };
+    let (asked, got) = (question(query)?, question(reply)?);
+    if asked.name == got.name && asked.query_type == got.query_type && asked.query_class == got.query_class {
+        return None;
+    }
+    Some(format!(
+        ";; ;; Question section mismatch: got {}/{}/{}",
+        crate::presentation::name_text_no_dot(&got.name),
+        crate::types::type_text(u16::from(got.query_type)),
+        crate::types::class_text(u16::from(got.query_class))
+    ))
+}
+
 /// One TCP try: connect, send the length-prefixed query, read one length-prefixed reply.
 fn tcp_attempt(
     query: &[u8],
@@ -258,7 +287,8 @@ fn tcp_attempt(
     notices: &mut Vec<Notice>,
 ) -> Option<Received> {
     let started = Instant::now();
-    let stream = match TcpStream::connect_timeout(&server, timeout) {
+    let deadline = started + timeout;
+    let mut stream = match TcpStream::connect_timeout(&server, timeout) {
         Ok(stream) => stream,
         Err(error) if error.kind() == ErrorKind::TimedOut => {
             notices.push(Notice::Line(communications_error(server, error.kind())));
@@ -269,28 +299,34 @@ fn tcp_attempt(
             return None;
         }
     };
-    match tcp_round_trip(stream, query, timeout) {
-        Ok(bytes) if bytes.len() < 12 => {
-            // Over TCP BIND gives the lookup up at once instead of waiting for more.
+    if let Err(error) = send_framed(&mut stream, query, timeout) {
+        notices.push(Notice::Line(communications_error(server, error.kind())));
+        return None;
+    }
+    // BIND gives a TCP lookup up at once after a short message or a foreign ID, but keeps
+    // reading after other unusable messages (a wrong opcode) until its timer runs out.
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let bytes = match read_framed(&mut stream, remaining) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                notices.push(Notice::Line(communications_error(server, error.kind())));
+                return None;
+            }
+        };
+        if bytes.len() < 12 {
             notices.push(Notice::Line(";; ERROR: short (< header size) message".to_string()));
             notices.push(Notice::Abandoned);
-            None
+            return None;
         }
-        Ok(bytes) => {
-            acceptable(&bytes, id, notices, ";; ERROR")?;
-            let elapsed = started.elapsed();
-            Some(Received { bytes, server, protocol: Protocol::Tcp, elapsed })
+        if acceptable(&bytes, id, notices, ";; ERROR").is_some() {
+            return Some(Received { bytes, server, protocol: Protocol::Tcp, elapsed: started.elapsed() });
         }
-        Err(error) => {
-            notices.push(Notice::Line(communications_error(server, error.kind())));
-            None
+        if Header::read(&bytes).is_some_and(|header| header.id != id) {
+            notices.push(Notice::Abandoned);
+            return None;
         }
     }
-}
-
-fn tcp_round_trip(mut stream: TcpStream, query: &[u8], timeout: Duration) -> std::io::Result<Vec<u8>> {
-    send_framed(&mut stream, query, timeout)?;
-    read_framed(&mut stream, timeout)
 }
 
 /// Writes one length-prefixed message.
@@ -396,6 +432,20 @@ mod tests {
             ";; Warning: query response not set",
         ];
         assert_eq!(notices, expected.map(|text| Notice::Line(text.to_string())));
+    }
+
+    /// A reply to another question is named in BIND's (doubled-prefix) words.
+    #[test]
+    fn question_mismatch_text() {
+        let query = [&[0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0][..], b"\x03abc\x04test\x00\x00\x01\x00\x01"].concat();
+        let mut reply = query.clone();
+        reply[2] = 0x81;
+        assert_eq!(question_mismatch(&query, &reply), None);
+        reply[13] = b'z';
+        assert_eq!(
+            question_mismatch(&query, &reply).as_deref(),
+            Some(";; ;; Question section mismatch: got zbc.test/A/IN")
+        );
     }
 
     /// The budget is spent on the first server; a second server then gets one try.
