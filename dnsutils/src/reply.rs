@@ -4,7 +4,8 @@
 //! time so it knows where each section ended. That gives what BIND reports and hickory's
 //! `Message::from_vec` hides: the raw header bits (including the MBZ bit), the header counts
 //! (OPT included), trailing bytes (`Message has N extra bytes at end`), and for dig's best-effort
-//! mode the sections that did parse before a malformed record.
+//! mode the sections that did parse before a truncated record. Damaged records are judged by
+//! [`crate::wire_check`] first, so the reason printed is BIND's.
 
 use hickory_proto::op::Query;
 use hickory_proto::rr::{Name, RData, Record, RecordType};

@@ -1,9 +1,11 @@
-//! Sending one query and getting one reply: UDP with retries, TCP when asked or when truncated.
+//! Sending one query and getting one reply: UDP with retries, TCP when asked or when truncated,
+//! and zone transfers (several TCP messages).
 //!
 //! Blocking std sockets with a deadline on every wait: a one-shot tool needs no runtime, and this
-//! keeps start-up fast. Everything BIND prints while it waits (timeouts, refused connections, ID
-//! mismatches, short or non-response packets, the TCP fallback) is returned as ordered
-//! [`Exchange::notices`] lines, so each tool prints them where BIND does.
+//! keeps start-up fast. Everything BIND prints while it waits (timeouts, refused connections, ID,
+//! opcode and question mismatches, short or non-response packets, the TCP fallback) is returned as
+//! ordered [`Exchange::notices`], so each tool prints them where BIND does. The try budget and the
+//! order servers are asked in follow BIND's `dighost.c`.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
