@@ -40,5 +40,6 @@ pub mod types;
 pub mod wire_check;
 pub mod wget;
 
-/// The BIND release whose output these tools reproduce; printed by `-V` and in dig's greeting.
-pub const BIND_VERSION: &str = "9.18.49-1~deb12u3-Debian";
+/// What `host -V`, `dig -v` and dig's greeting print: the BIND release whose output these tools reproduce,
+/// so scripts comparing versions see 9.18.49, then who we really are, so nobody mistakes us for BIND.
+pub const BIND_VERSION: &str = concat!("9.18.49-dnsutils-", env!("CARGO_PKG_VERSION"));
