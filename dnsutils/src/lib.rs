@@ -33,12 +33,12 @@ pub mod rdata_text;
 pub mod reply;
 pub mod resolv_conf;
 pub mod search;
-pub mod svcb_text;
 pub mod sleep;
+pub mod svcb_text;
 pub mod transport;
 pub mod types;
-pub mod wire_check;
 pub mod wget;
+pub mod wire_check;
 
 /// What `host -V`, `dig -v` and dig's greeting print: the BIND release whose output these tools reproduce,
 /// so scripts comparing versions see 9.18.49, then who we really are, so nobody mistakes us for BIND.
