@@ -64,8 +64,8 @@ impl Run {
         format!("c{:04}{letter}", self.case)
     }
 
-    /// The program and its arguments, varied a little by case so that verbose output, TCP and the query
-    /// types get their share of the damage.
+    /// The program and its arguments, varied by case so that verbose and debug output, TCP, `+multiline`,
+    /// `+short` and the query types all get their share of the damage.
     pub fn command(self, port: u16) -> (String, Vec<String>) {
         let name = format!("{}.robust.test.", self.label());
         let (port, port_option) = (port.to_string(), format!("-port={port}"));
@@ -76,8 +76,12 @@ impl Run {
         };
         match self.tool {
             Tool::Host if self.case % 2 == 1 => args.push("-v"),
-            Tool::Dig if self.case % 3 == 2 => args.push("+tcp"),
+            Tool::Nslookup if self.case % 2 == 1 => args.push("-debug"),
             _ => {}
+        }
+        if self.tool == Tool::Dig {
+            args.extend((self.case % 3 == 2).then_some("+tcp"));
+            args.extend([None, Some("+multiline"), None, Some("+short"), None][self.case % 5]);
         }
         args.push(&name);
         args.push(match self.tool {
@@ -123,7 +127,7 @@ pub fn run_bounded(program: &str, args: &[String]) -> Outcome {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn the tool");
+        .unwrap_or_else(|error| panic!("cannot start {program}: {error}"));
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let (status, timed_out) = wait_bounded(&mut child, TIME_LIMIT);

@@ -296,8 +296,14 @@ fn corruptions(canonical: &[u8], rng: &mut XorShift) -> Vec<Case> {
         cases.push(case("bit-flip", format!("flip bit {} of byte {}", bit % 8, bit / 8), Damage::Xor(vec![edit])));
     }
     for _ in 0..64 {
-        let edits: Vec<(usize, u8)> =
-            (0..1 + rng.below(4)).map(|_| (rng.below(canonical.len()), rng.next_u64() as u8)).collect();
+        let count = 1 + rng.below(4);
+        // Each new value differs from the old one, so no overwrite leaves its byte as it was.
+        let edits: Vec<(usize, u8)> = (0..count)
+            .map(|_| {
+                let at = rng.below(canonical.len());
+                (at, canonical[at] ^ (1 + rng.below(255)) as u8)
+            })
+            .collect();
         cases.push(case("overwrite", format!("set (offset, byte) {edits:?}"), Damage::Set(edits)));
     }
     cases
