@@ -50,6 +50,7 @@ fn main() -> ExitCode {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     use anyhow::Context;
+    let shutdown = termination()?;
     let app = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (LISTEN_ADDR); is another process using it?", config.listen))?;
@@ -69,26 +70,25 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         service_account = %config.pod.service_account,
         "configured"
     );
-    go_web::run(app, admin, config, termination()).await;
+    go_web::run(app, admin, config, shutdown).await;
     info!("stopped");
     Ok(())
 }
 
-/// Completes on SIGTERM (what the kubelet sends) or SIGINT (Ctrl-C).
-async fn termination() {
+/// Installs the SIGTERM (what the kubelet sends) and SIGINT (Ctrl-C) handlers now, and returns a future that
+/// completes on either. Installing before the listeners are announced means a SIGTERM sent as soon as the
+/// server says it is up already drains instead of killing the process.
+fn termination() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use anyhow::Context;
     use tokio::signal::unix::{SignalKind, signal};
-    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
+    let mut term = signal(SignalKind::terminate()).context("cannot install the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot install the SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-        _ => {
-            error!("cannot install signal handlers; stopping only on Ctrl-C");
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+    })
 }
 
 fn init_logging(json: bool) {

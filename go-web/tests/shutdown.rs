@@ -49,7 +49,7 @@ fn idle_keep_alive_connection_does_not_delay_exit() {
     let started = Instant::now();
     web.sigterm();
     let status = web.wait(Duration::from_secs(5));
-    assert!(status.success());
+    assert!(status.success(), "exit status {status:?}\n{}", web.output());
     assert!(started.elapsed() < Duration::from_secs(2), "exit took {:?}", started.elapsed());
 }
 
