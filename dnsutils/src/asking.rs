@@ -112,13 +112,12 @@ impl TransferEnd {
 pub struct Asker<'a> {
     servers: &'a [Server],
     settings: Settings,
-    best_effort: bool,
 }
 
 impl<'a> Asker<'a> {
-    /// An asker for `servers`; `best_effort` decodes damaged replies as far as dig does.
-    pub fn new(servers: &'a [Server], settings: Settings, best_effort: bool) -> Self {
-        Self { servers, settings, best_effort }
+    /// An asker for `servers`; [`Settings::best_effort`] decodes damaged replies as far as dig does.
+    pub fn new(servers: &'a [Server], settings: Settings) -> Self {
+        Self { servers, settings }
     }
 
     /// Whether queries now go over TCP (asked for, or switched to after a truncated answer).
@@ -172,7 +171,7 @@ impl<'a> Asker<'a> {
             }
             return Ok(Answer::NoReply { announced: console::ended_on_connect_failure(&result.notices) });
         };
-        Ok(match parse(received.bytes.clone(), self.best_effort) {
+        Ok(match parse(received.bytes.clone(), self.settings.best_effort) {
             Ok(reply) => Answer::Reply { reply: Box::new(reply), received },
             Err(bad) => Answer::BadPacket { reason: bad.reason, bytes: received.bytes },
         })
@@ -217,7 +216,7 @@ impl Asker<'_> {
         }
         let mut decoded = Vec::new();
         for received in messages {
-            match parse(received.bytes.clone(), self.best_effort) {
+            match parse(received.bytes.clone(), self.settings.best_effort) {
                 Ok(mut reply) => {
                     // A transfer lists the zone in order; BIND does not regroup it.
                     reply.keep_order = true;
@@ -281,9 +280,14 @@ mod tests {
     fn next_server_moves_forward() {
         let server: SocketAddr = "127.0.0.1:53".parse().expect("addr");
         let servers = vec![(server, "a".to_string()), (server, "b".to_string())];
-        let settings =
-            Settings { timeout: std::time::Duration::from_secs(1), tries: 1, tcp: false, ignore_truncation: false };
-        let asker = Asker::new(&servers, settings, false);
+        let settings = Settings {
+            timeout: std::time::Duration::from_secs(1),
+            tries: 1,
+            tcp: false,
+            ignore_truncation: false,
+            best_effort: false,
+        };
+        let asker = Asker::new(&servers, settings);
         assert_eq!(asker.next_after(0, server), Some(1));
         assert_eq!(asker.next_after(1, server), None);
     }

@@ -186,8 +186,9 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
         tries: lookup.tries.or(conf.attempts).unwrap_or(3).max(1),
         tcp,
         ignore_truncation: lookup.ignore,
+        best_effort: true,
     };
-    let mut asker = Asker::new(&servers, settings, true);
+    let mut asker = Asker::new(&servers, settings);
     if matches!(lookup.rtype, Some(code::AXFR | code::IXFR)) {
         return run_transfer(lookup, &mut asker, &names[0], run);
     }
@@ -205,9 +206,6 @@ fn run_lookup(lookup: &DigLookup, conf: &ResolvConf, run: &mut Run) -> i32 {
                 Ok(answer) => answer,
                 Err(code) => return code,
             };
-        }
-        if reply.malformed {
-            out(";; Warning: Message parser reports malformed message packet.\n");
         }
         let last = attempt + 1 == names.len();
         if reply.rcode() == 3 && !last && !lookup.showsearch {

@@ -118,6 +118,7 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[Server]) -> i32 {
         tries: options.retries.unwrap_or(1).saturating_add(1).max(2),
         tcp: options.tcp,
         ignore_truncation: false,
+        best_effort: false,
     };
     if options.list || is_transfer(first.rtype) {
         let zone = format!("{}.", options.name.trim_end_matches('.'));
@@ -125,9 +126,10 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[Server]) -> i32 {
     }
     let mut queue = VecDeque::from([first]);
     let mut state = RunState::default();
+    let mut follow_up = false;
     while let Some(lookup) = queue.pop_front() {
         // Each lookup, follow-ups included, starts with the full try budget.
-        let mut asker = Asker::new(servers, settings, false);
+        let mut asker = Asker::new(servers, settings);
         let outcome = run_lookup(&lookup, options, &mut asker, &mut state);
         settings.tcp = asker.uses_tcp();
         match outcome {
@@ -138,8 +140,12 @@ fn run(options: &Options, conf: &ResolvConf, servers: &[Server]) -> i32 {
                 }
             }
             Ok(_) => {}
+            // A follow-up that got no usable reply (bad packet, no server) is reported and skipped:
+            // BIND goes on to the next one and leaves the exit status alone.
+            Err(_) if follow_up => {}
             Err(code) => return code,
         }
+        follow_up = true;
     }
     i32::from(state.seen_error)
 }

@@ -39,7 +39,7 @@ pub(crate) fn run(options: &Options, servers: &[Server], settings: Settings, zon
         ixfr_serial: options.ixfr_serial,
         edns: None,
     };
-    let mut asker = crate::asking::Asker::new(servers, settings, false);
+    let mut asker = crate::asking::Asker::new(servers, settings);
     let messages = match asker.transfer(&spec, shown) {
         Ok(Transfer::Messages(messages)) => messages,
         Ok(Transfer::NoReply { announced }) => {

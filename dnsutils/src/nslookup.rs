@@ -193,16 +193,24 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[Server]) -> 
         tries: options.retry.or(conf.attempts).unwrap_or(3).max(1),
         tcp: options.tcp,
         ignore_truncation: false,
+        best_effort: false,
     };
     let mut state = RunState::default();
     let mut queue = VecDeque::from([first]);
+    let mut follow_up = false;
     while let Some(lookup) = queue.pop_front() {
-        let mut asker = Asker::new(servers, settings, false);
-        let outcome = run_lookup(&lookup, options, &mut asker, &mut state);
+        let mut asker = Asker::new(servers, settings);
+        let outcome = run_lookup(&lookup, options, &mut asker);
         settings.tcp = asker.uses_tcp();
+        // A follow-up that got no usable reply (bad packet, no server) is reported and skipped:
+        // BIND leaves the exit status alone.
         let Some((qname, reply, server)) = outcome else {
+            if follow_up {
+                continue;
+            }
             return 1;
         };
+        follow_up = true;
         let label = asker.label(server);
         print_reply(&lookup, &qname, &reply, (default_lookups, options.debug), (server, &label), &mut state);
         if default_lookups && lookup.rtype == code::A && reply.rcode() == 0 {
@@ -215,12 +223,7 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[Server]) -> 
 }
 
 /// Sends the lookup's names until one is not NXDOMAIN; `None` when nothing could be printed.
-fn run_lookup(
-    lookup: &Lookup,
-    options: &Options,
-    asker: &mut Asker,
-    state: &mut RunState,
-) -> Option<(String, Reply, SocketAddr)> {
+fn run_lookup(lookup: &Lookup, options: &Options, asker: &mut Asker) -> Option<(String, Reply, SocketAddr)> {
     for (attempt, qname) in lookup.names.iter().enumerate() {
         let spec = QuerySpec {
             id: random_id(),
@@ -233,10 +236,7 @@ fn run_lookup(
             ixfr_serial: None,
             edns: None,
         };
-        let Some((reply, received)) = ask_query(asker, &spec, &lookup.textname, options) else {
-            state.failed = true;
-            return None;
-        };
+        let (reply, received) = ask_query(asker, &spec, &lookup.textname, options)?;
         if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;
         }

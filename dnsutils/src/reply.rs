@@ -8,10 +8,11 @@
 //! [`crate::wire_check`] first, so the reason printed is BIND's.
 
 use hickory_proto::op::Query;
-use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::rr::rdata::NULL;
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::wire_check::{check_name, check_rdata};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
+use crate::wire_check::{check_name, check_rdata, read_name};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError, Restrict};
 
 /// The header fields of a reply, taken from its first 12 bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -240,6 +241,12 @@ fn needs_rdata(rtype: RecordType) -> bool {
     matches!(u16::from(rtype), 1 | 2 | 5 | 6 | 12 | 13 | 15 | 16 | 28 | 33 | 35 | 39 | 257)
 }
 
+/// IXFR, AXFR and ANY: query types hickory refuses to decode as records, which BIND reads as opaque
+/// rdata and prints in RFC 3597 form.
+fn is_meta_in_answer(rtype: u16) -> bool {
+    matches!(rtype, 251 | 252 | 255)
+}
+
 /// Walks a message element by element so a failure knows its offset.
 struct Parser<'a> {
     bytes: &'a [u8],
@@ -271,10 +278,25 @@ impl Parser<'_> {
 
     fn question(&mut self) -> Result<Query, Failure> {
         let end = self.check_head(4)?;
-        let mut decoder = self.decoder_at(self.at)?;
-        let query = Query::read(&mut decoder).map_err(|error| Failure { at: self.at, reason: reason(&error) })?;
+        let query = match Query::read(&mut self.decoder_at(self.at)?) {
+            Ok(query) => query,
+            // A name that runs on past a compression pointer: BIND reads it, hickory does not.
+            Err(error) if reason(&error) == "bad compression pointer" => {
+                let word = |at: usize| u16::from_be_bytes([self.bytes[at], self.bytes[at + 1]]);
+                let mut query = Query::query(self.owner_name()?, RecordType::from(word(end - 4)));
+                query.set_query_class(DNSClass::from(word(end - 2)));
+                query
+            }
+            Err(error) => return Err(Failure { at: self.at, reason: reason(&error) }),
+        };
         self.at = end;
         Ok(query)
+    }
+
+    /// The name at `self.at`, read by BIND's rules ([`read_name`]).
+    fn owner_name(&self) -> Result<Name, Failure> {
+        let (labels, _) = read_name(self.bytes, self.at).map_err(|reason| Failure { at: self.at, reason })?;
+        Name::from_labels(labels).map_err(|_| Failure { at: self.at, reason: "bad label type" })
     }
 
     fn record(&mut self, section: usize, reply: &Reply) -> Result<Record, Failure> {
@@ -294,12 +316,43 @@ impl Parser<'_> {
         }
         check_rdata(self.bytes, rtype, class, data_start, rdlength)
             .map_err(|reason| Failure { at: data_start, reason })?;
-        let mut decoder = self.decoder_at(self.at)?;
-        let record = Record::read(&mut decoder).map_err(|error| Failure { at: data_start, reason: reason(&error) })?;
+        let record = if is_meta_in_answer(rtype) {
+            self.record_by_parts(data_start)?
+        } else {
+            match Record::read(&mut self.decoder_at(self.at)?) {
+                Ok(record) => record,
+                // A name that runs on past a compression pointer: BIND reads it, hickory does not.
+                Err(error) if reason(&error) == "bad compression pointer" => self.record_by_parts(data_start)?,
+                Err(error) => return Err(Failure { at: data_start, reason: reason(&error) }),
+            }
+        };
         if matches!(record.data, RData::Update0(rtype) if needs_rdata(rtype)) {
             return Err(Failure { at: data_start, reason: "unexpected end of input" });
         }
-        self.at = decoder.index();
+        self.at = data_start + rdlength;
+        Ok(record)
+    }
+
+    /// The record at `self.at`, whose rdata starts at `data_start`, read field by field for what
+    /// hickory's `Record::read` refuses and BIND reads: meta types (rdata kept opaque) and names that
+    /// run on past a compression pointer (see [`read_name`]).
+    fn record_by_parts(&self, data_start: usize) -> Result<Record, Failure> {
+        let name = self.owner_name()?;
+        let word = |at: usize| u16::from_be_bytes([self.bytes[at], self.bytes[at + 1]]);
+        let (rtype, class, rdlength) =
+            (RecordType::from(word(data_start - 10)), word(data_start - 8), word(data_start - 2));
+        let ttl = u32::from(word(data_start - 6)) << 16 | u32::from(word(data_start - 4));
+        let data = if is_meta_in_answer(u16::from(rtype)) {
+            let rdata = self.bytes[data_start..data_start + usize::from(rdlength)].to_vec();
+            RData::Unknown { code: rtype, rdata: NULL::with(rdata) }
+        } else if rdlength == 0 {
+            RData::Update0(rtype)
+        } else {
+            RData::read(&mut self.decoder_at(data_start)?, rtype, Restrict::new(rdlength))
+                .map_err(|error| Failure { at: data_start, reason: reason(&error) })?
+        };
+        let mut record = Record::from_rdata(name, ttl, data);
+        record.dns_class = if rtype == RecordType::OPT { DNSClass::for_opt(class) } else { DNSClass::from(class) };
         Ok(record)
     }
 
@@ -395,6 +448,32 @@ mod tests {
         assert!(reply.malformed);
         assert!(reply.questions.is_empty());
         assert_eq!(reply.extra_bytes(), 6);
+    }
+
+    /// IXFR, AXFR and ANY records in an answer are kept with their rdata opaque, as BIND reads them.
+    #[test]
+    fn meta_type_records_are_opaque() {
+        for rtype in [251, 252, 255] {
+            let mut bytes = ANSWER.to_vec();
+            bytes[27] = rtype;
+            let reply = parse(bytes, false).expect("parses");
+            let record = &reply.answers()[0];
+            assert_eq!(u16::from(record.record_type()), u16::from(rtype));
+            assert!(matches!(&record.data, RData::Unknown { rdata, .. } if rdata.anything == [10, 0, 0, 1]));
+            assert_eq!((record.ttl, reply.extra_bytes()), (5, 0));
+        }
+    }
+
+    /// An owner name whose labels run on past its own compression pointer parses, as in BIND.
+    #[test]
+    fn owner_running_past_its_pointer_parses() {
+        let mut bytes = ANSWER[..12].to_vec();
+        bytes[7] = 1;
+        bytes.extend_from_slice(&[4, 0xc0, 12, 1, b'b', 0, 0, 1, 0, 1]);
+        bytes.extend_from_slice(&[0xc0, 13, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4, 10, 0, 0, 1]);
+        let reply = parse(bytes, false).expect("parses");
+        assert_eq!(reply.answers()[0].name, Name::from_labels(vec![vec![0xc0u8, 12, 1, b'b']]).expect("name"));
+        assert_eq!(reply.questions[0].name, reply.answers()[0].name);
     }
 
     /// Fewer than 12 bytes cannot be a header.

@@ -11,7 +11,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use crate::reply::Header;
+use crate::reply::{Header, parse};
 
 /// Largest UDP reply we accept (bigger than any EDNS buffer size we advertise).
 const MAX_UDP: usize = 65535;
@@ -46,6 +46,8 @@ pub struct Settings {
     pub tcp: bool,
     /// Keep a truncated UDP answer instead of retrying over TCP (`+ignore`).
     pub ignore_truncation: bool,
+    /// dig's best-effort parsing: a reply cut short is kept as far as it parsed (with a warning).
+    pub best_effort: bool,
 }
 
 /// A reply that arrived.
@@ -139,7 +141,7 @@ pub fn exchange(query: &[u8], id: u16, servers: &[SocketAddr], settings: &Settin
     for &server in servers {
         loop {
             let attempt = if settings.tcp {
-                tcp_attempt(query, id, server, settings.timeout, &mut out.notices)
+                tcp_attempt(query, id, server, settings, &mut out.notices)
             } else {
                 udp_attempt(query, id, server, settings, &mut out.notices)
             };
@@ -217,16 +219,38 @@ fn udp_attempt(
         };
         let bytes = &buffer[..length];
         let Some(header) = acceptable(bytes, id, notices, ";; Warning") else { continue };
+        let elapsed = started.elapsed();
+        // BIND parses the whole message before it looks at the question or the TC bit: one that does
+        // not parse is a bad packet, whatever its question or TC bit says.
+        if !parses(bytes, settings.best_effort, notices) {
+            return Some(Received { bytes: bytes.to_vec(), server, protocol: Protocol::Udp, elapsed });
+        }
         if let Some(line) = question_mismatch(query, bytes) {
             notices.push(Notice::Line(line));
             continue;
         }
         if header.truncated() && !settings.ignore_truncation {
             notices.push(Notice::Truncated);
-            return tcp_attempt(query, id, server, settings.timeout, notices);
+            return tcp_attempt(query, id, server, settings, notices);
         }
-        let elapsed = started.elapsed();
         return Some(Received { bytes: bytes.to_vec(), server, protocol: Protocol::Udp, elapsed });
+    }
+}
+
+/// What dig says when best-effort parsing kept only part of a reply.
+const MALFORMED_TEXT: &str = ";; Warning: Message parser reports malformed message packet.";
+
+/// Whether `bytes` parse as BIND's `dns_message_parse` would (best effort for dig); a reply kept in
+/// part adds BIND's warning, printed at once, before any complaint about its question.
+fn parses(bytes: &[u8], best_effort: bool, notices: &mut Vec<Notice>) -> bool {
+    match parse(bytes.to_vec(), best_effort) {
+        Ok(reply) => {
+            if reply.malformed {
+                notices.push(Notice::Line(MALFORMED_TEXT.to_string()));
+            }
+            true
+        }
+        Err(_) => false,
     }
 }
 
@@ -285,9 +309,10 @@ fn tcp_attempt(
     query: &[u8],
     id: u16,
     server: SocketAddr,
-    timeout: Duration,
+    settings: &Settings,
     notices: &mut Vec<Notice>,
 ) -> Option<Received> {
+    let timeout = settings.timeout;
     let started = Instant::now();
     let deadline = started + timeout;
     let mut stream = match TcpStream::connect_timeout(&server, timeout) {
@@ -322,6 +347,7 @@ fn tcp_attempt(
             return None;
         }
         if acceptable(&bytes, id, notices, ";; ERROR").is_some() {
+            parses(&bytes, settings.best_effort, notices);
             return Some(Received { bytes, server, protocol: Protocol::Tcp, elapsed: started.elapsed() });
         }
         if Header::read(&bytes).is_some_and(|header| header.id != id) {
@@ -456,7 +482,13 @@ mod tests {
         let first = UdpSocket::bind("127.0.0.1:0").expect("bind");
         let second = UdpSocket::bind("127.0.0.1:0").expect("bind");
         let servers = [first.local_addr().expect("addr"), second.local_addr().expect("addr")];
-        let settings = Settings { timeout: Duration::from_millis(30), tries: 3, tcp: false, ignore_truncation: false };
+        let settings = Settings {
+            timeout: Duration::from_millis(30),
+            tries: 3,
+            tcp: false,
+            ignore_truncation: false,
+            best_effort: false,
+        };
         let out = exchange(&[0u8; 12], 0, &servers, &settings);
         assert_eq!(out.notices.len(), 4);
         assert_eq!(out.tries_left, 1);
@@ -467,7 +499,13 @@ mod tests {
     fn silent_server_times_out() {
         let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
         let server = silent.local_addr().expect("addr");
-        let settings = Settings { timeout: Duration::from_millis(50), tries: 2, tcp: false, ignore_truncation: false };
+        let settings = Settings {
+            timeout: Duration::from_millis(50),
+            tries: 2,
+            tcp: false,
+            ignore_truncation: false,
+            best_effort: false,
+        };
         let out = exchange(&[0u8; 12], 0, &[server], &settings);
         assert!(out.reply.is_none());
         assert_eq!(out.notices.len(), 2);

@@ -61,30 +61,36 @@ pub type Problem = &'static str;
 
 /// Checks the name at `at` (pointers followed); returns the offset just past it in place.
 pub fn check_name(message: &[u8], at: usize) -> Result<usize, Problem> {
-    let (mut position, mut end, mut length, mut jumps) = (at, None, 1usize, 0);
+    read_name(message, at).map(|(_, end)| end)
+}
+
+/// Reads the name at `at` as BIND's `dns_name_fromwire` does: its labels, and the offset just past it
+/// in place. Each pointer must point before the previous one's target (the first before the name
+/// itself), which also bounds the walk; labels may run on past a pointer (hickory refuses that).
+pub fn read_name(message: &[u8], at: usize) -> Result<(Vec<Vec<u8>>, usize), Problem> {
+    let (mut position, mut end, mut length, mut lowest) = (at, None, 1usize, at);
+    let mut labels = Vec::new();
     loop {
         let byte = *message.get(position).ok_or("unexpected end of input")?;
         match byte & 0xc0 {
-            0x00 if byte == 0 => return Ok(end.unwrap_or(position + 1)),
+            0x00 if byte == 0 => return Ok((labels, end.unwrap_or(position + 1))),
             0x00 => {
                 length += usize::from(byte) + 1;
                 if length > 255 {
                     return Err("name too long");
                 }
+                let label = message.get(position + 1..position + 1 + usize::from(byte));
+                labels.push(label.ok_or("unexpected end of input")?.to_vec());
                 position += usize::from(byte) + 1;
-                if position > message.len() {
-                    return Err("unexpected end of input");
-                }
             }
             0xc0 => {
                 let low = *message.get(position + 1).ok_or("unexpected end of input")?;
                 let target = usize::from(byte & 0x3f) << 8 | usize::from(low);
-                // Pointers must point backwards, which also bounds the walk.
-                if target >= position || jumps > 127 {
+                if target >= lowest {
                     return Err("bad compression pointer");
                 }
                 end.get_or_insert(position + 2);
-                jumps += 1;
+                lowest = target;
                 position = target;
             }
             _ => return Err("bad label type"),
@@ -150,6 +156,15 @@ mod tests {
         assert_eq!(check_name(&message(&[0xc0, 12]), 12), Err("bad compression pointer"));
         assert_eq!(check_name(&message(&[3, b'a']), 12), Err("unexpected end of input"));
         assert_eq!(check_name(&message(&[1, b'a', 0, 0xc0, 12]), 15), Ok(17));
+    }
+
+    /// Each pointer must point before the previous target (the first before the name), as in BIND; labels
+    /// read after a jump may cover the pointer itself.
+    #[test]
+    fn pointer_rules_are_binds() {
+        assert_eq!(check_name(&message(&[3, 0, 0xc0, 12, 0xc0, 13]), 12), Err("bad compression pointer"));
+        let (labels, end) = read_name(&message(&[4, 0xc0, 12, 1, b'b', 0]), 13).expect("BIND reads it");
+        assert_eq!((labels, end), (vec![vec![0xc0, 12, 1, b'b']], 15));
     }
 
     /// A CNAME whose name ends before its rdata does has extra input data.

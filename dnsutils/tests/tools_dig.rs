@@ -72,3 +72,22 @@ fn transfer_spans_messages() {
     assert!(stdout.contains(";; XFR size: 4 records (messages 2, bytes "), "{stdout}");
     assert_eq!(code, 0);
 }
+
+/// A reply that answers another question and does not parse is a bad packet (BIND parses before it compares
+/// questions): reported at once, exit 0, no timeout.
+#[test]
+fn unparsable_reply_to_other_question_is_bad_packet() {
+    let server = FakeServer::start(Behaviour::OtherQuestionBrokenBody);
+    let (stdout, code) = run_tool("dig", &["@127.0.0.1", "-p", &server.port(), "+time=1", "+tries=1", "web.test"]);
+    assert!(stdout.starts_with(";; Got bad packet: extra input data\n41 bytes\n"), "{stdout}");
+    assert!(!stdout.contains("mismatch"), "{stdout}");
+    assert_eq!(code, 0);
+}
+
+/// A record of a meta type (AXFR) in an answer prints in RFC 3597 form.
+#[test]
+fn meta_type_answer_prints_as_unknown() {
+    let server = FakeServer::start(Behaviour::MetaAnswer);
+    let (stdout, code) = run_tool("dig", &["@127.0.0.1", "-p", &server.port(), "+noall", "+answer", "web.test"]);
+    assert_eq!((stdout.as_str(), code), ("web.test.\t\t5\tIN\tAXFR\t\\# 4 0A000001\n", 0));
+}

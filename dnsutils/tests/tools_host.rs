@@ -66,3 +66,26 @@ fn nxdomain_is_not_found() {
     assert!(stdout.ends_with("Host nosuch.test. not found: 3(NXDOMAIN)\n"), "{stdout}");
     assert_eq!(code, 1);
 }
+
+/// A follow-up (AAAA, MX) whose reply is malformed is reported and skipped, as BIND does: both follow-ups are
+/// asked and the exit status stays 0.
+#[test]
+fn bad_follow_up_reply_is_skipped() {
+    let server = FakeServer::start(Behaviour::BadFollowUps);
+    let (stdout, code) = run_tool("host", &["-W", "1", "-p", &server.port(), "web.test", "127.0.0.1"]);
+    assert!(
+        stdout.contains("\nweb.test has address 10.0.0.1\n;; Got bad packet: unexpected end of input\n"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches(";; Got bad packet: unexpected end of input\n36 bytes\n").count(), 2, "{stdout}");
+    assert_eq!(code, 0);
+}
+
+/// A record of a meta type (AXFR) in an answer prints in RFC 3597 form, exit 0, as BIND does.
+#[test]
+fn meta_type_answer_prints_as_unknown() {
+    let server = FakeServer::start(Behaviour::MetaAnswer);
+    let (stdout, code) = run_tool("host", &["-t", "A", "-p", &server.port(), "web.test", "127.0.0.1"]);
+    assert!(stdout.ends_with("\nweb.test has AXFR record \\# 4 0A000001\n"), "{stdout}");
+    assert_eq!(code, 0);
+}

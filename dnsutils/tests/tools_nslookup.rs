@@ -37,3 +37,13 @@ fn silence_is_reported() {
     );
     assert_eq!((stdout.as_str(), code), (expected.as_str(), 1));
 }
+
+/// An AAAA follow-up whose reply is malformed is reported after the A answer; the exit status stays 0, as BIND's.
+#[test]
+fn bad_follow_up_reply_keeps_exit_zero() {
+    let server = FakeServer::start(Behaviour::BadFollowUps);
+    let port = format!("-port={}", server.port());
+    let (stdout, code) = run_tool("nslookup", &[&port, "-timeout=1", "web.test", "127.0.0.1"]);
+    assert!(stdout.contains("Address: 10.0.0.1\n;; Got bad packet: unexpected end of input\n36 bytes\n"), "{stdout}");
+    assert_eq!(code, 0);
+}

@@ -30,6 +30,13 @@ pub enum Behaviour {
     NxDomain,
     /// Over TCP, a zone transfer in two messages: SOA + A, then A + SOA.
     Transfer,
+    /// A queries answered as with `Answer`; any other type gets a reply cut inside its record.
+    BadFollowUps,
+    /// A queries answered with one record of the meta type AXFR (252) and rdata 10.0.0.1.
+    MetaAnswer,
+    /// A reply to another question (first letter of the name changed) whose CNAME rdata has a byte
+    /// too many.
+    OtherQuestionBrokenBody,
 }
 
 /// A running fake server; stops when dropped.
@@ -99,6 +106,25 @@ fn serve_udp(socket: &UdpSocket, behaviour: Behaviour, stop: &AtomicBool) {
             }
             Behaviour::Truncate => vec![reply(query, 0x8700, 0, 0)],
             Behaviour::NxDomain => vec![reply(query, 0x8500, 3, 0)],
+            Behaviour::BadFollowUps if query_type(query) == 1 => vec![reply(query, 0x8500, 0, 1)],
+            Behaviour::BadFollowUps => {
+                let mut cut = reply(query, 0x8500, 0, 1);
+                cut.truncate(cut.len() - 6);
+                vec![cut]
+            }
+            Behaviour::MetaAnswer => {
+                let mut meta = reply(query, 0x8500, 0, 1);
+                let type_at = question_end(query) + 3;
+                meta[type_at] = 252;
+                vec![meta]
+            }
+            Behaviour::OtherQuestionBrokenBody => {
+                let mut other = reply(query, 0x8500, 0, 0);
+                other[13] ^= 0x20;
+                other[7] = 1;
+                other.extend_from_slice(&[0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 5, 0, 3, 0xc0, 0x0c, 0]);
+                vec![other]
+            }
         };
         for bytes in replies {
             let _ = socket.send_to(&bytes, peer);
@@ -164,6 +190,12 @@ fn transfer_messages(query: &[u8]) -> Vec<Vec<u8>> {
         out
     };
     vec![message(vec![soa.clone(), a(1)]), message(vec![a(2), soa])]
+}
+
+/// The type asked for in a query.
+fn query_type(query: &[u8]) -> u16 {
+    let at = question_end(query) - 4;
+    u16::from_be_bytes([query[at], query[at + 1]])
 }
 
 /// The offset just past the (single, uncompressed) question of a query.
