@@ -150,7 +150,15 @@ fn with_blob(fields: String, blob: &Blob, layout: Layout, comment: &str) -> Stri
 pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
     let mut r = Reader::new(bytes);
     let text = match rtype {
-        39 => r.name()?,
+        23 | 39 => r.name()?,
+        19 => r.string()?,
+        20 if bytes.first().is_some_and(|&n| bytes.len() == 1 + usize::from(n)) => r.string()?,
+        20 => format!("{} {}", r.string()?, r.string()?),
+        27 => format!("{} {} {}", r.string()?, r.string()?, r.string()?),
+        104 | 106 => format!("{} {:x}:{:x}:{:x}:{:x}", r.u16()?, r.u16()?, r.u16()?, r.u16()?, r.u16()?),
+        105 => format!("{} {}", r.u16()?, std::net::Ipv4Addr::new(r.u8()?, r.u8()?, r.u8()?, r.u8()?)),
+        107 => format!("{} {}", r.u16()?, r.name()?),
+        108 | 109 => r.rest().iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join("-"),
         17 => format!("{} {}", r.name()?, r.name()?),
         18 | 21 | 36 => format!("{} {}", r.u16()?, r.name()?),
         35 => format!("{} {} {} {} {} {}", r.u16()?, r.u16()?, r.string()?, r.string()?, r.string()?, r.name()?),
@@ -283,6 +291,23 @@ mod tests {
 
     fn unhex(text: &str) -> Vec<u8> {
         (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
+    }
+
+    /// X25, ISDN, GPOS, NID, L32, LP and EUI48 as BIND 9.18's dig prints them.
+    #[test]
+    fn address_types() {
+        let cases: [(u16, &str, &str); 7] = [
+            (19, "0431323334", "\"1234\""),
+            (20, "033132330161", "\"123\" \"a\""),
+            (27, "013101320133", "\"1\" \"2\" \"3\""),
+            (104, "000a00010002000300ff", "10 1:2:3:ff"),
+            (105, "000a0a000001", "10 10.0.0.1"),
+            (107, "000a016100", "10 a."),
+            (108, "0102030405ff", "01-02-03-04-05-ff"),
+        ];
+        for (rtype, rdata, expected) in cases {
+            assert_eq!(text(rtype, &unhex(rdata), Layout::SingleLine).as_deref(), Some(expected), "type {rtype}");
+        }
     }
 
     /// DNAME, RP and AFSDB names (captured from dig against knotd).

@@ -16,18 +16,20 @@ enum Field {
     Text,
     /// One or more character-strings up to the end of the rdata.
     Texts,
+    /// A character-string when any rdata is left (ISDN's subaddress).
+    OptionalText,
     /// Whatever is left, possibly nothing.
     Rest,
 }
 
 /// Types BIND only knows in class IN; in any other class their rdata is opaque (RFC 3597).
 pub fn is_class_in_only(rtype: u16) -> bool {
-    matches!(rtype, 1 | 11 | 28 | 33 | 35 | 36)
+    matches!(rtype, 1 | 11 | 23 | 28 | 33 | 35 | 36)
 }
 
 /// The layout BIND reads for `rtype` in `class`, or `None` for rdata taken as opaque here.
 fn layout(rtype: u16, class: u16) -> Option<&'static [Field]> {
-    use Field::{Bytes, Name, Rest, Text, Texts};
+    use Field::{Bytes, Name, OptionalText, Rest, Text, Texts};
     if class != 1 && is_class_in_only(rtype) {
         return None;
     }
@@ -40,7 +42,9 @@ fn layout(rtype: u16, class: u16) -> Option<&'static [Field]> {
         107 => &[Bytes(2), Name],
         30 | 47 => &[Name, Rest],
         24 | 46 => &[Bytes(18), Name, Rest],
-        2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 | 39 => &[Name],
+        2 | 3 | 4 | 5 | 7 | 8 | 9 | 12 | 23 | 39 => &[Name],
+        20 => &[Text, OptionalText],
+        27 => &[Text, Text, Text],
         15 | 18 | 21 | 36 => &[Bytes(2), Name],
         6 => &[Name, Name, Bytes(20)],
         14 | 17 => &[Name, Name],
@@ -100,9 +104,16 @@ pub fn read_name(message: &[u8], at: usize) -> Result<(Vec<Vec<u8>>, usize), Pro
 
 /// Checks the rdata of `rtype` in `class` occupying `message[start..start + length]`.
 pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length: usize) -> Result<(), Problem> {
+    let rdata = &message[start..(start + length).min(message.len())];
+    if let Some(size) = fixed_size(rtype) {
+        return if rdata.len() == size { Ok(()) } else { Err("FORMERR") };
+    }
+    if rtype == 19 {
+        return check_x25(rdata);
+    }
     let Some(fields) = layout(rtype, class) else { return Ok(()) };
     if rtype == 257 {
-        check_caa_tag(&message[start..(start + length).min(message.len())])?;
+        check_caa_tag(rdata)?;
     }
     let end = start + length;
     let within = &message[..end.min(message.len())];
@@ -112,6 +123,8 @@ pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length:
             Field::Name => check_name(within, at)?,
             Field::Bytes(size) => at + size,
             Field::Text => at + 1 + usize::from(*within.get(at).ok_or("unexpected end of input")?),
+            Field::OptionalText if at >= end => at,
+            Field::OptionalText => at + 1 + usize::from(*within.get(at).ok_or("unexpected end of input")?),
             Field::Rest => end,
             Field::Texts => {
                 let mut position = at;
@@ -128,6 +141,26 @@ pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length:
         }
     }
     if at < end { Err("extra input data") } else { Ok(()) }
+}
+
+/// Types whose rdata BIND accepts at one size only (NID, L32, L64, EUI48, EUI64); any other is FORMERR.
+fn fixed_size(rtype: u16) -> Option<usize> {
+    match rtype {
+        104 | 106 => Some(10),
+        105 | 108 => Some(6),
+        109 => Some(8),
+        _ => None,
+    }
+}
+
+/// X25 is one character-string of at least four digits filling the rdata; BIND calls anything else FORMERR.
+fn check_x25(rdata: &[u8]) -> Result<(), Problem> {
+    match rdata.split_first() {
+        Some((&length, digits)) if digits.len() >= 4 && usize::from(length) == digits.len() => {
+            if digits.iter().all(u8::is_ascii_digit) { Ok(()) } else { Err("FORMERR") }
+        }
+        _ => Err("FORMERR"),
+    }
 }
 
 /// CAA needs a tag of letters and digits that fits its rdata; BIND calls anything else FORMERR.
@@ -176,6 +209,20 @@ mod tests {
         assert_eq!(check_rdata(&bytes, 65280, 1, 15, 4), Ok(()));
         // An A record in class CH is opaque to BIND, whatever its length.
         assert_eq!(check_rdata(&bytes, 1, 3, 15, 3), Ok(()));
+    }
+
+    /// Fixed-size types and X25 are FORMERR when their rdata does not fit; ISDN takes one or two strings.
+    #[test]
+    fn formerr_types() {
+        let bytes = message(&[4, b'1', b'2', b'3', b'4', 0xff]);
+        assert_eq!(check_rdata(&bytes, 19, 1, 12, 5), Ok(()));
+        assert_eq!(check_rdata(&bytes, 19, 1, 12, 4), Err("FORMERR"));
+        assert_eq!(check_rdata(&bytes, 108, 1, 12, 6), Ok(()));
+        assert_eq!(check_rdata(&bytes, 109, 1, 12, 6), Err("FORMERR"));
+        let isdn = message(&[1, b'1', 1, b'2', 0]);
+        assert_eq!(check_rdata(&isdn, 20, 1, 12, 2), Ok(()));
+        assert_eq!(check_rdata(&isdn, 20, 1, 12, 4), Ok(()));
+        assert_eq!(check_rdata(&isdn, 20, 1, 12, 5), Err("extra input data"));
     }
 
     /// A CAA tag that overruns the rdata or is not alphanumeric is FORMERR.
