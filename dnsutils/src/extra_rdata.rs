@@ -158,6 +158,12 @@ pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
         104 | 106 => format!("{} {:x}:{:x}:{:x}:{:x}", r.u16()?, r.u16()?, r.u16()?, r.u16()?, r.u16()?),
         105 => format!("{} {}", r.u16()?, std::net::Ipv4Addr::new(r.u8()?, r.u8()?, r.u8()?, r.u8()?)),
         107 => format!("{} {}", r.u16()?, r.name()?),
+        38 => a6(&mut r)?,
+        51 => {
+            let (algorithm, flags, iterations, length) = (r.u8()?, r.u8()?, r.u16()?, r.u8()?);
+            let salt: String = r.take(usize::from(length))?.iter().map(|b| format!("{b:02X}")).collect();
+            format!("{algorithm} {flags} {iterations} {}", if salt.is_empty() { "-" } else { &salt })
+        }
         108 | 109 => r.rest().iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join("-"),
         17 => format!("{} {}", r.name()?, r.name()?),
         18 | 21 | 36 => format!("{} {}", r.u16()?, r.name()?),
@@ -184,6 +190,16 @@ pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
         _ => return None,
     };
     r.done().then_some(text)
+}
+
+/// A6: prefix length, the address bits after the prefix (nothing when it is 128), and the prefix's name.
+fn a6(r: &mut Reader) -> Option<String> {
+    let prefix = r.u8()?;
+    let octets = 16usize.checked_sub(usize::from(prefix / 8))?;
+    let mut address = [0u8; 16];
+    address[16 - octets..].copy_from_slice(r.take(octets)?);
+    let address = if octets == 0 { String::new() } else { std::net::Ipv6Addr::from(address).to_string() };
+    Some(if prefix == 0 { format!("0 {address}") } else { format!("{prefix} {address} {}", r.name()?) })
 }
 
 /// WKS: address, protocol number, then the port of every bit set in the bitmap.

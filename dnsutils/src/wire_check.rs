@@ -108,8 +108,12 @@ pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length:
     if let Some(size) = fixed_size(rtype) {
         return if rdata.len() == size { Ok(()) } else { Err("FORMERR") };
     }
-    if rtype == 19 {
-        return check_x25(rdata);
+    match rtype {
+        19 => return check_x25(rdata),
+        38 if class == 1 => return check_a6(&message[..start + rdata.len()], start),
+        41 => return check_options(rdata),
+        51 if rdata.len() < 5 || rdata.len() != 5 + usize::from(rdata[4]) => return Err("FORMERR"),
+        _ => {}
     }
     let Some(fields) = layout(rtype, class) else { return Ok(()) };
     if rtype == 257 {
@@ -161,6 +165,44 @@ fn check_x25(rdata: &[u8]) -> Result<(), Problem> {
         }
         _ => Err("FORMERR"),
     }
+}
+
+/// A6: a prefix length of at most 128, the address bits after the prefix (the bits the prefix covers
+/// zero), then the prefix's name unless the prefix is empty.
+fn check_a6(within: &[u8], start: usize) -> Result<(), Problem> {
+    let prefix = *within.get(start).ok_or("unexpected end of input")?;
+    if prefix > 128 {
+        return Err("out of range");
+    }
+    let mut at = start + 1;
+    if prefix < 128 {
+        let octets = 16 - usize::from(prefix / 8);
+        let first = *within.get(at).ok_or("unexpected end of input")?;
+        if at + octets > within.len() {
+            return Err("unexpected end of input");
+        }
+        if first & !(0xff >> (prefix % 8)) != 0 {
+            return Err("FORMERR");
+        }
+        at += octets;
+    }
+    if prefix > 0 {
+        at = check_name(within, at)?;
+    }
+    if at < within.len() { Err("extra input data") } else { Ok(()) }
+}
+
+/// EDNS options: each a code and a length, then that many bytes, filling the OPT rdata exactly.
+fn check_options(rdata: &[u8]) -> Result<(), Problem> {
+    let mut rest = rdata;
+    while !rest.is_empty() {
+        let length = match rest {
+            [_, _, high, low, ..] => usize::from(u16::from_be_bytes([*high, *low])),
+            _ => return Err("unexpected end of input"),
+        };
+        rest = rest.get(4 + length..).ok_or("unexpected end of input")?;
+    }
+    Ok(())
 }
 
 /// CAA needs a tag of letters and digits that fits its rdata; BIND calls anything else FORMERR.
@@ -223,6 +265,28 @@ mod tests {
         assert_eq!(check_rdata(&isdn, 20, 1, 12, 2), Ok(()));
         assert_eq!(check_rdata(&isdn, 20, 1, 12, 4), Ok(()));
         assert_eq!(check_rdata(&isdn, 20, 1, 12, 5), Err("extra input data"));
+    }
+
+    /// A6 prefixes over 128 are out of range, bits under the prefix must be zero, the name must fit.
+    #[test]
+    fn a6_problems() {
+        let a6 = |tail: &[u8]| message(tail);
+        assert_eq!(check_rdata(&a6(&[0x81, 0]), 38, 1, 12, 2), Err("out of range"));
+        assert_eq!(check_rdata(&a6(&[0x41, 0x80, 0, 0, 0, 0, 0, 0, 1, 0]), 38, 1, 12, 10), Err("FORMERR"));
+        assert_eq!(check_rdata(&a6(&[0x40, 0, 0, 0, 0, 0, 0, 0, 1, 1, b'a', 0]), 38, 1, 12, 12), Ok(()));
+        assert_eq!(
+            check_rdata(&a6(&[0x40, 0, 0, 0, 0, 0, 0, 0, 1, 1, b'a']), 38, 1, 12, 11),
+            Err("unexpected end of input")
+        );
+        assert_eq!(check_rdata(&a6(&[0x80, 0, 0]), 38, 1, 12, 2), Ok(()));
+    }
+
+    /// An EDNS option longer than the OPT rdata, or a cut option header, is an unexpected end.
+    #[test]
+    fn option_overruns() {
+        assert_eq!(check_options(&[0, 10, 0, 2, 1, 2]), Ok(()));
+        assert_eq!(check_options(&[0, 10, 0, 3, 1, 2]), Err("unexpected end of input"));
+        assert_eq!(check_options(&[0, 10, 0]), Err("unexpected end of input"));
     }
 
     /// A CAA tag that overruns the rdata or is not alphanumeric is FORMERR.
