@@ -159,6 +159,8 @@ pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
         105 => format!("{} {}", r.u16()?, std::net::Ipv4Addr::new(r.u8()?, r.u8()?, r.u8()?, r.u8()?)),
         107 => format!("{} {}", r.u16()?, r.name()?),
         38 => a6(&mut r)?,
+        42 => apl(&mut r)?,
+        63 => with_blob(format!("{} {} {}", r.u32()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
         51 => {
             let (algorithm, flags, iterations, length) = (r.u8()?, r.u8()?, r.u16()?, r.u8()?);
             let salt: String = r.take(usize::from(length))?.iter().map(|b| format!("{b:02X}")).collect();
@@ -200,6 +202,31 @@ fn a6(r: &mut Reader) -> Option<String> {
     address[16 - octets..].copy_from_slice(r.take(octets)?);
     let address = if octets == 0 { String::new() } else { std::net::Ipv6Addr::from(address).to_string() };
     Some(if prefix == 0 { format!("0 {address}") } else { format!("{prefix} {address} {}", r.name()?) })
+}
+
+/// APL: `[!]family:address/prefix` items; a family other than IPv4 and IPv6 has no text form.
+fn apl(r: &mut Reader) -> Option<String> {
+    let mut items = Vec::new();
+    while !r.done() {
+        let (family, prefix, length) = (r.u16()?, r.u8()?, r.u8()?);
+        let part = r.take(usize::from(length & 0x7f))?;
+        let negation = if length & 0x80 != 0 { "!" } else { "" };
+        let address = match family {
+            1 => {
+                let mut bytes = [0u8; 4];
+                bytes.get_mut(..part.len())?.copy_from_slice(part);
+                std::net::Ipv4Addr::from(bytes).to_string()
+            }
+            2 => {
+                let mut bytes = [0u8; 16];
+                bytes.get_mut(..part.len())?.copy_from_slice(part);
+                std::net::Ipv6Addr::from(bytes).to_string()
+            }
+            _ => return None,
+        };
+        items.push(format!("{negation}{family}:{address}/{prefix}"));
+    }
+    Some(items.join(" "))
 }
 
 /// WKS: address, protocol number, then the port of every bit set in the bitmap.

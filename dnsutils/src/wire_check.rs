@@ -112,6 +112,9 @@ pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length:
         19 => return check_x25(rdata),
         38 if class == 1 => return check_a6(&message[..start + rdata.len()], start),
         41 => return check_options(rdata),
+        42 if class == 1 => return check_apl(rdata),
+        47 => return check_type_map(&rdata[check_name(&message[..start + rdata.len()], start)? - start..]),
+        63 => return check_zonemd(rdata),
         51 if rdata.len() < 5 || rdata.len() != 5 + usize::from(rdata[4]) => return Err("FORMERR"),
         _ => {}
     }
@@ -190,6 +193,67 @@ fn check_a6(within: &[u8], start: usize) -> Result<(), Problem> {
         at = check_name(within, at)?;
     }
     if at < within.len() { Err("extra input data") } else { Ok(()) }
+}
+
+/// APL items: family, prefix, negation bit and length, then an address part without trailing zeros
+/// whose length and prefix fit the family (IPv4 and IPv6; other families are not checked).
+fn check_apl(rdata: &[u8]) -> Result<(), Problem> {
+    let mut rest = rdata;
+    while !rest.is_empty() {
+        let [high, low, prefix, length, tail @ ..] = rest else { return Err("unexpected end of input") };
+        let length = usize::from(length & 0x7f);
+        let part = tail.get(..length).ok_or("unexpected end of input")?;
+        let (max_prefix, max_length) = match u16::from_be_bytes([*high, *low]) {
+            1 => (32, 4),
+            2 => (128, 16),
+            _ => (u8::MAX, usize::MAX),
+        };
+        if *prefix > max_prefix || length > max_length {
+            return Err("out of range");
+        }
+        if part.last() == Some(&0) {
+            return Err("FORMERR");
+        }
+        rest = &tail[length..];
+    }
+    Ok(())
+}
+
+/// ZONEMD: serial, scheme and hash algorithm, then at least 12 digest bytes, exactly 48 for SHA-384 and
+/// 64 for SHA-512.
+fn check_zonemd(rdata: &[u8]) -> Result<(), Problem> {
+    let digest = match rdata.get(5) {
+        Some(1) => 48,
+        Some(2) => 64,
+        _ => 0,
+    };
+    if rdata.len() < 18 || rdata.len() < 6 + digest {
+        Err("unexpected end of input")
+    } else if digest != 0 && rdata.len() > 6 + digest {
+        Err("extra input data")
+    } else {
+        Ok(())
+    }
+}
+
+/// An NSEC type bitmap, as BIND's `typemap_test`: at least one window, windows in increasing order, each
+/// 1 to 32 bytes long with a non-zero last byte, filling the rest of the rdata.
+fn check_type_map(map: &[u8]) -> Result<(), Problem> {
+    if map.is_empty() {
+        return Err("FORMERR");
+    }
+    let (mut rest, mut last) = (map, None);
+    while !rest.is_empty() {
+        let [window, length, tail @ ..] = rest else { return Err("FORMERR") };
+        let length = usize::from(*length);
+        let bits = tail.get(..length).filter(|_| (1..=32).contains(&length)).ok_or("FORMERR")?;
+        if last.is_some_and(|last| *window <= last) || bits.last() == Some(&0) {
+            return Err("FORMERR");
+        }
+        last = Some(*window);
+        rest = &tail[length..];
+    }
+    Ok(())
 }
 
 /// EDNS options: each a code and a length, then that many bytes, filling the OPT rdata exactly.
@@ -279,6 +343,33 @@ mod tests {
             Err("unexpected end of input")
         );
         assert_eq!(check_rdata(&a6(&[0x80, 0, 0]), 38, 1, 12, 2), Ok(()));
+    }
+
+    /// APL address parts must fit their family and end in a non-zero byte; ZONEMD digests fit their hash.
+    #[test]
+    fn apl_and_zonemd_problems() {
+        assert_eq!(check_apl(&[0, 1, 32, 4, 10, 0, 0, 1]), Ok(()));
+        assert_eq!(check_apl(&[0, 1, 33, 4, 10, 0, 0, 1]), Err("out of range"));
+        assert_eq!(check_apl(&[0, 1, 24, 2, 10, 0]), Err("FORMERR"));
+        assert_eq!(check_apl(&[0, 1, 24, 1]), Err("unexpected end of input"));
+        let zonemd = |algorithm: u8, digest: usize| [&[0, 0, 0, 1, 1, algorithm][..], &vec![0xaa; digest]].concat();
+        assert_eq!(check_zonemd(&zonemd(1, 48)), Ok(()));
+        assert_eq!(check_zonemd(&zonemd(1, 47)), Err("unexpected end of input"));
+        assert_eq!(check_zonemd(&zonemd(1, 49)), Err("extra input data"));
+        assert_eq!(check_zonemd(&zonemd(9, 12)), Ok(()));
+        assert_eq!(check_zonemd(&zonemd(9, 11)), Err("unexpected end of input"));
+    }
+
+    /// NSEC type bitmaps follow BIND's window rules.
+    #[test]
+    fn type_map_problems() {
+        assert_eq!(check_type_map(&[]), Err("FORMERR"));
+        assert_eq!(check_type_map(&[0, 1, 0x40, 1, 1, 0x40]), Ok(()));
+        assert_eq!(check_type_map(&[1, 1, 0x40, 0, 1, 0x40]), Err("FORMERR"));
+        assert_eq!(check_type_map(&[0, 2, 0x40, 0]), Err("FORMERR"));
+        assert_eq!(check_type_map(&[0, 0]), Err("FORMERR"));
+        assert_eq!(check_type_map(&[0, 4, 0x40]), Err("FORMERR"));
+        assert_eq!(check_type_map(&[0]), Err("FORMERR"));
     }
 
     /// An EDNS option longer than the OPT rdata, or a cut option header, is an unexpected end.
