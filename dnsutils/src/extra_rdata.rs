@@ -173,16 +173,16 @@ pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
         44 => with_blob(format!("{} {}", r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
         52 | 53 => with_blob(format!("{} {} {}", r.u8()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
         43 | 59 | 32769 => with_blob(format!("{} {} {}", r.u16()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
-        25 | 48 | 60 => {
+        25 | 48 | 57 | 60 => {
             let (flags, protocol, algorithm) = (r.u16()?, r.u8()?, r.u8()?);
-            let comment = key_comment(bytes, flags, algorithm);
+            let comment = key_comment(rtype, bytes, flags, algorithm);
             with_blob(format!("{flags} {protocol} {algorithm}"), &Blob::Base64(r.rest()), layout, &comment)
         }
         256 => format!("{} {} {}", r.u16()?, r.u16()?, quoted_string(r.rest())),
         11 => wks(&mut r)?,
         29 => loc(&mut r)?,
         64 | 65 => crate::svcb_text::svcb(&mut r)?,
-        99 => {
+        56 | 99 => {
             let mut strings = Vec::new();
             while !r.done() {
                 strings.push(r.string()?);
@@ -298,9 +298,15 @@ pub fn generic(bytes: &[u8], layout: Layout) -> String {
     }
 }
 
-/// dig's multiline comment after a key: `; KSK; alg = RSASHA256 ; key id = 19036`.
-fn key_comment(rdata: &[u8], flags: u16, algorithm: u8) -> String {
-    let role = if flags & 1 == 1 { "KSK" } else { "ZSK" };
+/// dig's multiline comment after a key: ` ; KSK; alg = RSASHA256 ; key id = 19036` for DNSKEY and CDNSKEY,
+/// from `; alg =` on for KEY and RKEY.
+fn key_comment(rtype: u16, rdata: &[u8], flags: u16, algorithm: u8) -> String {
+    // Only DNSKEY and CDNSKEY name the key's role; KEY and RKEY start with the algorithm.
+    let role = match (rtype, flags & 1) {
+        (48 | 60, 1) => " ; KSK",
+        (48 | 60, _) => " ; ZSK",
+        _ => "",
+    };
     let name = match algorithm {
         1 => "RSAMD5".to_string(),
         3 => "DSA".to_string(),
@@ -316,7 +322,7 @@ fn key_comment(rdata: &[u8], flags: u16, algorithm: u8) -> String {
         16 => "ED448".to_string(),
         other => other.to_string(),
     };
-    format!(" ; {role}; alg = {name} ; key id = {}", key_tag(rdata))
+    format!("{role}; alg = {name} ; key id = {}", key_tag(rdata))
 }
 
 /// The RFC 4034 appendix B key tag of DNSKEY rdata.

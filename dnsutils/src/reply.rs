@@ -11,7 +11,7 @@ use hickory_proto::op::Query;
 use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::wire_check::{check_name, check_rdata, read_name};
+use crate::wire_check::{check_name, check_rdata, is_nsec3_owner, read_name};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError, Restrict};
 
 /// The header fields of a reply, taken from its first 12 bytes.
@@ -316,6 +316,9 @@ impl Parser<'_> {
         }
         check_rdata(self.bytes, rtype, class, data_start, rdlength)
             .map_err(|reason| Failure { at: data_start, reason })?;
+        if rtype == 50 && !self.owner_name()?.iter().next().is_none_or(is_nsec3_owner) {
+            return Err(Failure { at: self.at, reason: "bad owner name (check-names)" });
+        }
         let record = if is_meta_in_answer(rtype) {
             self.record_by_parts(data_start)?
         } else {

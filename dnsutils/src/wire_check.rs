@@ -18,6 +18,8 @@ enum Field {
     Texts,
     /// A character-string when any rdata is left (ISDN's subaddress).
     OptionalText,
+    /// Bytes behind a 16-bit length (TKEY's key and other data).
+    Sized,
     /// Whatever is left, possibly nothing.
     Rest,
 }
@@ -29,7 +31,7 @@ pub fn is_class_in_only(rtype: u16) -> bool {
 
 /// The layout BIND reads for `rtype` in `class`, or `None` for rdata taken as opaque here.
 fn layout(rtype: u16, class: u16) -> Option<&'static [Field]> {
-    use Field::{Bytes, Name, OptionalText, Rest, Text, Texts};
+    use Field::{Bytes, Name, OptionalText, Rest, Sized, Text, Texts};
     if class != 1 && is_class_in_only(rtype) {
         return None;
     }
@@ -51,7 +53,8 @@ fn layout(rtype: u16, class: u16) -> Option<&'static [Field]> {
         33 => &[Bytes(6), Name],
         35 => &[Bytes(4), Text, Text, Text, Name],
         13 => &[Text, Text],
-        16 | 99 => &[Texts],
+        16 | 56 | 99 => &[Texts],
+        249 => &[Name, Bytes(12), Sized, Sized],
         44 => &[Bytes(2), Rest],
         52 | 53 => &[Bytes(3), Rest],
         43 | 59 | 25 | 48 | 60 => &[Bytes(4), Rest],
@@ -113,8 +116,14 @@ pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length:
         38 if class == 1 => return check_a6(&message[..start + rdata.len()], start),
         41 => return check_options(rdata),
         42 if class == 1 => return check_apl(rdata),
+        45 => return check_ipseckey(&message[..start + rdata.len()], start),
+        55 => return check_hip(&message[..start + rdata.len()], start),
         47 => return check_type_map(&rdata[check_name(&message[..start + rdata.len()], start)? - start..]),
         63 => return check_zonemd(rdata),
+        50 => return check_nsec3(rdata),
+        57 if rdata.len() < 4 => return Err("unexpected end of input"),
+        57 if rdata[..2] != [0, 0] => return Err("FORMERR"),
+        57 if rdata.len() == 4 => return Err("unexpected end of input"),
         51 if rdata.len() < 5 || rdata.len() != 5 + usize::from(rdata[4]) => return Err("FORMERR"),
         _ => {}
     }
@@ -133,6 +142,10 @@ pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length:
             Field::OptionalText if at >= end => at,
             Field::OptionalText => at + 1 + usize::from(*within.get(at).ok_or("unexpected end of input")?),
             Field::Rest => end,
+            Field::Sized => match within.get(at..at + 2) {
+                Some(&[high, low]) => at + 2 + usize::from(u16::from_be_bytes([high, low])),
+                _ => return Err("unexpected end of input"),
+            },
             Field::Texts => {
                 let mut position = at;
                 loop {
@@ -256,6 +269,57 @@ fn check_type_map(map: &[u8]) -> Result<(), Problem> {
     Ok(())
 }
 
+/// IPSECKEY: precedence, gateway type and algorithm, a gateway of that type (none, IPv4, IPv6, name; other
+/// types are not implemented), then the key.
+fn check_ipseckey(within: &[u8], start: usize) -> Result<(), Problem> {
+    let gateway_type = *within.get(start + 1).ok_or("unexpected end of input")?;
+    let gateway = start + 3;
+    if gateway > within.len() {
+        return Err("unexpected end of input");
+    }
+    let key = match gateway_type {
+        0 => gateway,
+        1 => gateway + 4,
+        2 => gateway + 16,
+        3 => check_name(within, gateway)?,
+        _ => return Err("not implemented"),
+    };
+    if key > within.len() { Err("unexpected end of input") } else { Ok(()) }
+}
+
+/// HIP: HIT length, algorithm, key length, a non-empty HIT and key that fit (FORMERR otherwise, even when
+/// cut short), then rendezvous server names.
+fn check_hip(within: &[u8], start: usize) -> Result<(), Problem> {
+    let Some(&[hit, _, high, low]) = within.get(start..start + 4) else { return Err("FORMERR") };
+    let key = usize::from(u16::from_be_bytes([high, low]));
+    let mut at = start + 4 + usize::from(hit) + key;
+    if hit == 0 || key == 0 || at > within.len() {
+        return Err("FORMERR");
+    }
+    while at < within.len() {
+        at = check_name(within, at)?;
+    }
+    Ok(())
+}
+
+/// NSEC3: algorithm, flags, iterations, a salt and a non-empty hash that fit (20 bytes for SHA-1), then a
+/// type bitmap that may be empty; BIND calls any problem FORMERR, even a cut.
+fn check_nsec3(rdata: &[u8]) -> Result<(), Problem> {
+    let salt = usize::from(*rdata.get(4).ok_or("FORMERR")?);
+    let hash = usize::from(*rdata.get(5 + salt).ok_or("FORMERR")?);
+    let map = rdata.get(6 + salt + hash..).ok_or("FORMERR")?;
+    if hash == 0 || rdata[0] == 1 && hash != 20 {
+        return Err("FORMERR");
+    }
+    if map.is_empty() { Ok(()) } else { check_type_map(map) }
+}
+
+/// Whether an NSEC3 owner's first label is a base32hex hash (no padding), as BIND requires.
+pub fn is_nsec3_owner(label: &[u8]) -> bool {
+    label.iter().all(|byte| matches!(byte.to_ascii_uppercase(), b'0'..=b'9' | b'A'..=b'V'))
+        && matches!(label.len() % 8, 0 | 2 | 4 | 5 | 7)
+}
+
 /// EDNS options: each a code and a length, then that many bytes, filling the OPT rdata exactly.
 fn check_options(rdata: &[u8]) -> Result<(), Problem> {
     let mut rest = rdata;
@@ -358,6 +422,35 @@ mod tests {
         assert_eq!(check_zonemd(&zonemd(1, 49)), Err("extra input data"));
         assert_eq!(check_zonemd(&zonemd(9, 12)), Ok(()));
         assert_eq!(check_zonemd(&zonemd(9, 11)), Err("unexpected end of input"));
+    }
+
+    /// IPSECKEY gateways fit their type; HIP needs a HIT and a key that fit before its names.
+    #[test]
+    fn ipseckey_and_hip_problems() {
+        assert_eq!(check_rdata(&message(&[10, 1, 2, 10, 0, 0, 1, 0xaa]), 45, 1, 12, 8), Ok(()));
+        assert_eq!(check_rdata(&message(&[10, 1, 2, 10, 0, 0]), 45, 1, 12, 6), Err("unexpected end of input"));
+        assert_eq!(check_rdata(&message(&[10, 4, 2, 10]), 45, 1, 12, 4), Err("not implemented"));
+        assert_eq!(check_rdata(&message(&[1, 2, 0, 1, 0xaa, 0xbb, 1, b'a', 0]), 55, 1, 12, 9), Ok(()));
+        assert_eq!(check_rdata(&message(&[0, 2, 0, 1, 0xbb]), 55, 1, 12, 5), Err("FORMERR"));
+        assert_eq!(check_rdata(&message(&[1, 2, 0, 2, 0xaa, 0xbb]), 55, 1, 12, 6), Err("FORMERR"));
+        assert_eq!(check_rdata(&message(&[1, 2]), 55, 1, 12, 2), Err("FORMERR"));
+        // RKEY flags must be zero.
+        assert_eq!(check_rdata(&message(&[0, 0, 0, 8, 0xaa]), 57, 1, 12, 5), Ok(()));
+        assert_eq!(check_rdata(&message(&[1, 0, 3, 8, 0xaa]), 57, 1, 12, 5), Err("FORMERR"));
+    }
+
+    /// NSEC3 rdata must hold its salt, a hash of the algorithm's size and a valid bitmap; owners are base32hex.
+    #[test]
+    fn nsec3_problems() {
+        let sha1 = [&[1, 0, 0, 1, 0, 20][..], &[0xaa; 20]].concat();
+        assert_eq!(check_nsec3(&sha1), Ok(()));
+        assert_eq!(check_nsec3(&[&sha1[..], &[0, 1, 0x40]].concat()), Ok(()));
+        assert_eq!(check_nsec3(&sha1[..20]), Err("FORMERR"));
+        assert_eq!(check_nsec3(&[2, 0, 0, 1, 0, 1, 0xaa]), Ok(()));
+        assert_eq!(check_nsec3(&[2, 0, 0, 1, 0, 0]), Err("FORMERR"));
+        assert_eq!(check_nsec3(&[1, 0, 0, 1, 0, 1, 0xaa]), Err("FORMERR"));
+        assert!(is_nsec3_owner(b"0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"));
+        assert!(!is_nsec3_owner(b"www"));
     }
 
     /// NSEC type bitmaps follow BIND's window rules.
