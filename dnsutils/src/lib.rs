@@ -4,7 +4,8 @@
 //! Layout of the DNS tools, from pure to I/O:
 //! - words and text: `types` (type/class mnemonics), `presentation` (names, strings, record lines),
 //!   `rdata_text` and `extra_rdata` (rdata), `message_text` (header and sections), `edns_text`;
-//! - messages: `query` (what each tool sends), `reply` (decoding as BIND's parser does);
+//! - messages: `query` (what each tool sends), `reply` (decoding as BIND's parser does), with
+//!   `wire_check` and `rdata_rules` (BIND's verdict on damaged names and rdata);
 //! - resolver settings: `resolv_conf`, `search` (the search walk and reverse names);
 //! - I/O: `transport` (UDP/TCP with BIND's retries and notices), `asking` (one query end to end),
 //!   `console` (output that never panics);
@@ -29,6 +30,7 @@ pub mod nslookup;
 pub mod nslookup_options;
 pub mod presentation;
 pub mod query;
+pub mod rdata_rules;
 pub mod rdata_text;
 pub mod reply;
 pub mod resolv_conf;

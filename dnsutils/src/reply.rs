@@ -11,7 +11,8 @@ use hickory_proto::op::Query;
 use hickory_proto::rr::rdata::NULL;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use crate::wire_check::{check_name, check_rdata, is_nsec3_owner, read_name};
+use crate::rdata_rules::is_nsec3_owner;
+use crate::wire_check::{check_name, check_rdata, read_name};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError, Restrict};
 
 /// The header fields of a reply, taken from its first 12 bytes.
