@@ -312,10 +312,11 @@ fn ask_once(
             out(&format!("{TRUNCATED_TEXT}\n"));
         }
     };
+    // TCP connection failures name the lookup as the user typed it (a final dot kept), `.` when none was.
     let textname = lookup.name.as_deref().unwrap_or(".");
     let mut first = 0;
     loop {
-        let answer = asker.ask_from(first, &spec, textname.trim_end_matches('.'), truncated);
+        let answer = asker.ask_from(first, &spec, textname, truncated);
         if let Ok(Answer::Reply { reply, received }) = &answer
             && reply.rcode() == SERVFAIL
             && !lookup.fail

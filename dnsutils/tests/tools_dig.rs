@@ -91,3 +91,14 @@ fn meta_type_answer_prints_as_unknown() {
     let (stdout, code) = run_tool("dig", &["@127.0.0.1", "-p", &server.port(), "+noall", "+answer", "web.test"]);
     assert_eq!((stdout.as_str(), code), ("web.test.\t\t5\tIN\tAXFR\t\\# 4 0A000001\n", 0));
 }
+
+/// A refused TCP connection names the lookup as typed, final dot included, as BIND's dig does.
+#[test]
+fn refused_tcp_names_lookup_as_typed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let port = port.to_string();
+    let (stdout, code) = run_tool("dig", &["@127.0.0.1", "-p", &port, "+tcp", "+time=1", "+tries=1", "web.test."]);
+    let line = format!(";; Connection to 127.0.0.1#{port}(127.0.0.1) for web.test. failed: connection refused.\n");
+    assert!(stdout.starts_with(&line), "{stdout}");
+    assert_eq!(code, 9);
+}
