@@ -198,9 +198,13 @@ pub(crate) fn server_block(server: &str, received: &Received) -> String {
     format!("Using domain server:\nName: {server}\nAddress: {}\nAliases: \n\n", server_text(received.server))
 }
 
-/// A reply in full (`-v`): header block and every non-empty section.
+/// A reply in full (`-v`): header block (with host's one-line EDNS summary) and every non-empty section.
 pub(crate) fn verbose_text(reply: &Reply) -> String {
-    let mut text = format!("{}\n\n", header_lines(reply));
+    let mut text = header_lines(reply);
+    if let Some(opt) = &reply.opt {
+        text.push_str(&format!("\n;; EDNS: version: {}, udp={}", opt.version, opt.udp_size));
+    }
+    text.push_str("\n\n");
     for section in 0..4 {
         text.push_str(&section_block(reply, section, &DEFAULT_STYLE));
     }
@@ -328,6 +332,16 @@ fn phrase(rtype: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `-v` shows a reply's OPT record as host's one-line EDNS summary (version and UDP size only).
+    #[test]
+    fn verbose_shows_edns_summary() {
+        let mut bytes = vec![0, 1, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 1, 1, b'a', 0, 0, 1, 0, 1];
+        bytes.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 4, 0, 10, 0, 0]);
+        let reply = crate::reply::parse(bytes, false).expect("parses");
+        let text = verbose_text(&reply);
+        assert!(text.contains("ADDITIONAL: 1\n;; EDNS: version: 0, udp=1232\n\n;; QUESTION SECTION:\n"), "{text}");
+    }
 
     /// Short-form phrases follow host's table, with a generic fallback.
     #[test]
