@@ -172,7 +172,9 @@ pub fn text(rtype: u16, bytes: &[u8], layout: Layout) -> Option<String> {
         35 => format!("{} {} {} {} {} {}", r.u16()?, r.u16()?, r.string()?, r.string()?, r.string()?, r.name()?),
         44 => with_blob(format!("{} {}", r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
         52 | 53 => with_blob(format!("{} {} {}", r.u8()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
-        43 | 59 | 32769 => with_blob(format!("{} {} {}", r.u16()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, ""),
+        43 | 59 | 32768 | 32769 => {
+            with_blob(format!("{} {} {}", r.u16()?, r.u8()?, r.u8()?), &Blob::Hex(r.rest()), layout, "")
+        }
         25 | 48 | 57 | 60 => {
             let (flags, protocol, algorithm) = (r.u16()?, r.u8()?, r.u8()?);
             let comment = key_comment(rtype, bytes, flags, algorithm);

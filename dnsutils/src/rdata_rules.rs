@@ -161,6 +161,24 @@ pub fn is_nsec3_owner(label: &[u8]) -> bool {
         && matches!(label.len() % 8, 0 | 2 | 4 | 5 | 7)
 }
 
+/// DS, CDS, TA and DLV: key tag, algorithm and digest type, then a digest of at least one byte, exactly 20,
+/// 32 or 48 for SHA-1, SHA-256 and SHA-384.
+pub(crate) fn check_ds(rdata: &[u8]) -> Result<(), Problem> {
+    let digest = match rdata.get(3) {
+        Some(1) => 20,
+        Some(2) => 32,
+        Some(4) => 48,
+        _ => 1,
+    };
+    if rdata.len() < 4 + digest {
+        Err("unexpected end of input")
+    } else if digest > 1 && rdata.len() > 4 + digest {
+        Err("extra input data")
+    } else {
+        Ok(())
+    }
+}
+
 /// EDNS options: each a code and a length, then that many bytes, filling the OPT rdata exactly.
 pub(crate) fn check_options(rdata: &[u8]) -> Result<(), Problem> {
     let mut rest = rdata;
@@ -226,6 +244,17 @@ mod tests {
         assert_eq!(check_type_map(&[0, 0]), Err("FORMERR"));
         assert_eq!(check_type_map(&[0, 4, 0x40]), Err("FORMERR"));
         assert_eq!(check_type_map(&[0]), Err("FORMERR"));
+    }
+
+    /// DS digests fit their digest type; an unknown type needs one byte at least.
+    #[test]
+    fn ds_problems() {
+        let ds = |digest_type: u8, digest: usize| [&[0, 1, 8, digest_type][..], &vec![0xaa; digest]].concat();
+        assert_eq!(check_ds(&ds(1, 20)), Ok(()));
+        assert_eq!(check_ds(&ds(1, 19)), Err("unexpected end of input"));
+        assert_eq!(check_ds(&ds(1, 21)), Err("extra input data"));
+        assert_eq!(check_ds(&ds(229, 1)), Ok(()));
+        assert_eq!(check_ds(&ds(229, 0)), Err("unexpected end of input"));
     }
 
     /// An EDNS option longer than the OPT rdata, or a cut option header, is an unexpected end.

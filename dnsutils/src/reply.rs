@@ -239,7 +239,7 @@ pub fn parse(bytes: Vec<u8>, best_effort: bool) -> Result<Reply, BadPacket> {
 /// Types whose rdata cannot be empty: BIND fails to read them from zero bytes (hickory accepts them
 /// as RFC 2136 update records).
 fn needs_rdata(rtype: RecordType) -> bool {
-    matches!(u16::from(rtype), 1 | 2 | 5 | 6 | 12 | 13 | 15 | 16 | 28 | 33 | 35 | 39 | 257)
+    matches!(u16::from(rtype), 1 | 2 | 5 | 6 | 12 | 13 | 15 | 16 | 28 | 33 | 35 | 39 | 49 | 257)
 }
 
 /// IXFR, AXFR and ANY: query types hickory refuses to decode as records, which BIND reads as opaque

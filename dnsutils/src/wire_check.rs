@@ -7,8 +7,8 @@
 //! of types that need more than a layout live in [`crate::rdata_rules`].
 
 use crate::rdata_rules::{
-    check_a6, check_apl, check_caa_tag, check_hip, check_ipseckey, check_nsec3, check_options, check_type_map,
-    check_x25, check_zonemd, fixed_size,
+    check_a6, check_apl, check_caa_tag, check_ds, check_hip, check_ipseckey, check_nsec3, check_options,
+    check_type_map, check_x25, check_zonemd, fixed_size,
 };
 
 /// One field of an rdata layout.
@@ -63,7 +63,7 @@ fn layout(rtype: u16, class: u16) -> Option<&'static [Field]> {
         249 => &[Name, Bytes(12), Sized, Sized],
         44 => &[Bytes(2), Rest],
         52 | 53 => &[Bytes(3), Rest],
-        43 | 59 | 25 | 48 | 60 => &[Bytes(4), Rest],
+        25 | 48 | 60 => &[Bytes(4), Rest],
         257 => &[Bytes(1), Text, Rest],
         _ => return None,
     })
@@ -127,6 +127,7 @@ pub fn check_rdata(message: &[u8], rtype: u16, class: u16, start: usize, length:
         47 => return check_type_map(&rdata[check_name(&message[..start + rdata.len()], start)? - start..]),
         63 => return check_zonemd(rdata),
         50 => return check_nsec3(rdata),
+        43 | 59 | 32768 | 32769 => return check_ds(rdata),
         57 if rdata.len() < 4 => return Err("unexpected end of input"),
         57 if rdata[..2] != [0, 0] => return Err("FORMERR"),
         57 if rdata.len() == 4 => return Err("unexpected end of input"),
