@@ -15,7 +15,7 @@ use crate::extra_rdata::Layout;
 use crate::host_options::{Options, parse_args};
 use crate::message_text::{header_lines, section_block};
 use crate::presentation::{DEFAULT_STYLE, name_text_no_dot, record_type_code};
-use crate::query::{QuerySpec, random_id};
+use crate::query::QuerySpec;
 use crate::rdata_text::record_rdata_text;
 use hickory_proto::rr::Record;
 
@@ -163,17 +163,7 @@ fn run_lookup(
         if options.verbose || options.rtype_named && is_transfer(lookup.rtype) {
             out(&trying);
         }
-        let spec = QuerySpec {
-            id: random_id(),
-            name: qname.clone(),
-            rtype: lookup.rtype,
-            class: options.class,
-            recurse: options.recurse,
-            authentic_data: false,
-            checking_disabled: false,
-            ixfr_serial: None,
-            edns: None,
-        };
+        let spec = QuerySpec::plain(qname, lookup.rtype, options.class, options.recurse);
         let (reply, received) = ask_query(asker, &spec, &lookup.textname, options, &trying)?;
         if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;

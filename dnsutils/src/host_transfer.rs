@@ -12,7 +12,7 @@ use crate::host::{print_received, server_block, short_line, verbose_text};
 use crate::host_options::Options;
 use crate::message_text::header_lines;
 use crate::presentation::{DEFAULT_STYLE, record_line, record_type_code};
-use crate::query::{QuerySpec, random_id};
+use crate::query::QuerySpec;
 use crate::reply::Reply;
 use crate::transport::Settings;
 use crate::types::code;
@@ -27,18 +27,8 @@ pub(crate) fn run(options: &Options, servers: &[Server], settings: Settings, zon
     }
     let rtype = if options.list { code::AXFR } else { options.rtype.unwrap_or(code::AXFR) };
     let all = !options.list;
-    let spec = QuerySpec {
-        id: random_id(),
-        name: zone.to_string(),
-        rtype,
-        class: options.class,
-        // host never asks for recursion on a transfer.
-        recurse: false,
-        authentic_data: false,
-        checking_disabled: false,
-        ixfr_serial: options.ixfr_serial,
-        edns: None,
-    };
+    // host never asks for recursion on a transfer.
+    let spec = QuerySpec { ixfr_serial: options.ixfr_serial, ..QuerySpec::plain(zone, rtype, options.class, false) };
     let mut asker = crate::asking::Asker::new(servers, settings);
     let messages = match asker.transfer(&spec, shown) {
         Ok(Transfer::Messages(messages)) => messages,

@@ -17,7 +17,7 @@ use crate::asking::{Answer, Asker, Lookup, Server, bad_packet_text, report_no_re
 use crate::console::{self, out};
 use crate::nslookup_options::{Options, apply_option, parse_args};
 use crate::presentation::{name_text_no_dot, record_type_code};
-use crate::query::{QuerySpec, random_id};
+use crate::query::QuerySpec;
 use crate::rdata_text::rdata_text;
 use crate::reply::Reply;
 use crate::resolv_conf::ResolvConf;
@@ -225,17 +225,7 @@ fn run(options: &Options, name: &str, conf: &ResolvConf, servers: &[Server]) -> 
 /// Sends the lookup's names until one is not NXDOMAIN; `None` when nothing could be printed.
 fn run_lookup(lookup: &Lookup, options: &Options, asker: &mut Asker) -> Option<(String, Reply, SocketAddr)> {
     for (attempt, qname) in lookup.names.iter().enumerate() {
-        let spec = QuerySpec {
-            id: random_id(),
-            name: qname.clone(),
-            rtype: lookup.rtype,
-            class: options.class,
-            recurse: options.recurse,
-            authentic_data: false,
-            checking_disabled: false,
-            ixfr_serial: None,
-            edns: None,
-        };
+        let spec = QuerySpec::plain(qname, lookup.rtype, options.class, options.recurse);
         let (reply, received) = ask_query(asker, &spec, &lookup.textname, options)?;
         if reply.rcode() == 3 && attempt + 1 < lookup.names.len() {
             continue;

@@ -52,6 +52,23 @@ pub struct QuerySpec {
     pub edns: Option<EdnsSpec>,
 }
 
+impl QuerySpec {
+    /// The plain query host and nslookup send: a fresh random ID, no AD or CD flag, no EDNS.
+    pub fn plain(name: &str, rtype: u16, class: u16, recurse: bool) -> QuerySpec {
+        QuerySpec {
+            id: random_id(),
+            name: name.to_string(),
+            rtype,
+            class,
+            recurse,
+            authentic_data: false,
+            checking_disabled: false,
+            ixfr_serial: None,
+            edns: None,
+        }
+    }
+}
+
 /// The EDNS option code of COOKIE (RFC 7873).
 pub const COOKIE_OPTION: u16 = 10;
 
