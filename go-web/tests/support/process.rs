@@ -60,9 +60,12 @@ impl GoWeb {
         let deadline = Instant::now() + Duration::from_secs(10);
         while app.is_none() || admin.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx.recv_timeout(left).unwrap_or_else(|_| {
-                panic!("go-web did not report its listeners; output so far:\n{}", output.lock().expect("lock"))
-            });
+            let Ok(line) = rx.recv_timeout(left) else {
+                // Kill it before failing: a panic here would otherwise leak the process (no GoWeb to drop).
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("go-web did not report its listeners; output so far:\n{}", output.lock().expect("lock"));
+            };
             // Text logs print `addr=IP:PORT`, JSON logs `"addr":"IP:PORT"`.
             let addr = || {
                 let rest = line.split("addr=").nth(1).or_else(|| line.split("\"addr\":\"").nth(1))?;
