@@ -2,10 +2,10 @@
 //! the server which case (`c0042d`), the command line, and its execution, killed past a time limit.
 
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::tools::{Impl, drain, wait_bounded};
+use super::tools::{Impl, run_collecting};
 
 /// Longest one run may take; the slowest legitimate run (host's two 1-second tries) stays well under it.
 pub const TIME_LIMIT: Duration = Duration::from_secs(5);
@@ -119,24 +119,15 @@ pub struct Outcome {
 /// Runs `program args` with stdin closed, killing it once it passes [`TIME_LIMIT`].
 pub fn run_bounded(program: &str, args: &[String]) -> Outcome {
     let started = Instant::now();
-    let mut child = Command::new(program)
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {program}: {error}"));
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let (status, timed_out) = wait_bounded(&mut child, TIME_LIMIT);
+    let mut command = Command::new(program);
+    command.args(args).env("RUST_BACKTRACE", "1").env("LC_ALL", "C");
+    let run = run_collecting(&mut command, TIME_LIMIT);
     Outcome {
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-        code: status.code(),
-        signal: status.signal(),
-        timed_out,
+        stdout: run.stdout,
+        stderr: run.stderr,
+        code: run.status.code(),
+        signal: run.status.signal(),
+        timed_out: run.timed_out,
         elapsed: started.elapsed(),
     }
 }

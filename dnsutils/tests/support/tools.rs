@@ -90,7 +90,8 @@ impl Runner {
 
     /// Runs `tool args` with `resolv_conf` mounted over /etc/resolv.conf, killed after [`TIME_LIMIT`].
     pub fn run(&self, which: Impl, tool: &str, args: &[String], resolv_conf: &Path) -> Outcome {
-        let mut child = Command::new("/usr/bin/unshare")
+        let mut command = Command::new("/usr/bin/unshare");
+        command
             .arg("--mount")
             .arg("sh")
             .arg("-c")
@@ -99,21 +100,40 @@ impl Runner {
             .arg(tool)
             .args(args)
             .env("PATH", format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", self.links(which).display()))
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn unshare");
-        let stdout = drain(child.stdout.take());
-        let stderr = drain(child.stderr.take());
-        let (status, timed_out) = wait_bounded(&mut child, TIME_LIMIT);
-        Outcome {
-            stdout: stdout.join().unwrap_or_default(),
-            stderr: stderr.join().unwrap_or_default(),
-            code: status.code(),
-            timed_out,
-        }
+            .env("LC_ALL", "C");
+        let run = run_collecting(&mut command, TIME_LIMIT);
+        Outcome { stdout: run.stdout, stderr: run.stderr, code: run.status.code(), timed_out: run.timed_out }
+    }
+}
+
+/// What [`run_collecting`] saw of one process.
+pub struct Collected {
+    /// Everything written to stdout.
+    pub stdout: String,
+    /// Everything written to stderr.
+    pub stderr: String,
+    /// How it ended (killed by us when `timed_out`).
+    pub status: ExitStatus,
+    /// Whether it passed the limit and was killed.
+    pub timed_out: bool,
+}
+
+/// Runs `command` with stdin closed and both outputs captured, killing it once `limit` has passed.
+pub fn run_collecting(command: &mut Command, limit: Duration) -> Collected {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {:?}: {error}", command.get_program()));
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let (status, timed_out) = wait_bounded(&mut child, limit);
+    Collected {
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        status,
+        timed_out,
     }
 }
 
