@@ -144,7 +144,7 @@ pub enum ConfigError {
 impl Config {
     /// Validates every setting; the first bad one is reported.
     pub fn from_cli(cli: Cli) -> Result<Config, ConfigError> {
-        let db = match &cli.database_url {
+        let mut db = match &cli.database_url {
             Some(url) => {
                 let mut db =
                     tokio_postgres::Config::from_str(url).map_err(|e| ConfigError::DatabaseUrl(e.to_string()))?;
@@ -164,7 +164,6 @@ impl Config {
                 db
             }
         };
-        let mut db = db;
         db.application_name("go-web");
         Ok(Config {
             listen: parse_addr("LISTEN_ADDR", &cli.listen)?,
