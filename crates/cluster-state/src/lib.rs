@@ -1,0 +1,1 @@
+//! The cluster-state seam, being written.
