@@ -11,10 +11,11 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use tracing::{info, warn};
 
+use server_runtime::http::Handler;
+
 use crate::db::{Database, error_chain};
 use crate::metrics::Metrics;
 use crate::routes::{self, Resolution, Route};
-use crate::server::Handler;
 
 const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 const TEXT_HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
@@ -60,7 +61,10 @@ impl Handler for App {
     async fn call(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
         let start = Instant::now();
         let (route, response) = match routes::resolve(request.uri().path()) {
-            Resolution::Serve(route) => (route, self.respond(route).await),
+            Resolution::Serve(route) => {
+                let _in_flight = self.inner.metrics.start(route);
+                (route, self.respond(route).await)
+            }
             Resolution::Redirect(path) => (Route::Root, redirect(&request, path)),
         };
         let status = response.status().as_u16();

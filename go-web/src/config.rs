@@ -1,14 +1,16 @@
 //! Configuration: flags with environment fallbacks, including the lab's own variables (`DB_HOST`,
 //! `DB_USER`, `DB_PASSWORD`, `DB_PORT`, `MY_NODE_NAME`, `MY_POD_IP`, ...), validated once at start.
 //!
-//! [`Cli`] is what clap parses; [`Config::from_cli`] turns it into checked, typed settings or a
-//! [`ConfigError`] whose message names the bad setting and value (never a password) in one line.
+//! [`Cli`] is what clap parses, with the settings every server shares flattened in from `server-runtime`;
+//! [`Config::from_cli`] turns it into checked, typed settings or a [`ConfigError`] whose message names the
+//! bad setting and value (never a password) in one line.
 
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
 use clap::Parser;
+use server_runtime::{ConfigError, RuntimeArgs, RuntimeSettings, values};
 
 /// Command-line flags; every one falls back to an environment variable so a Kubernetes manifest can set it.
 #[derive(Debug, Parser)]
@@ -17,9 +19,6 @@ pub struct Cli {
     /// Address the lab's HTTP routes listen on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "0.0.0.0:8080")]
     pub listen: String,
-    /// Address of the admin server (/metrics, /livez, /readyz), kept off the app port.
-    #[arg(long, env = "ADMIN_ADDR", default_value = "0.0.0.0:9090")]
-    pub admin_listen: String,
     /// Postgres host (the lab sets `postgres`, its Service name).
     #[arg(long, env = "DB_HOST", default_value = "localhost")]
     pub db_host: String,
@@ -53,15 +52,9 @@ pub struct Cli {
     /// How long a client may take to send the request head before the connection is closed.
     #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s")]
     pub header_read_timeout: String,
-    /// After SIGTERM, how long in-flight requests may take before the server exits anyway.
-    #[arg(long, env = "SHUTDOWN_GRACE", default_value = "20s")]
-    pub shutdown_grace: String,
     /// Log one line per request.
     #[arg(long, env = "ACCESS_LOG", default_value = "false")]
     pub access_log: String,
-    /// Log format: `text` or `json`.
-    #[arg(long, env = "LOG_FORMAT", default_value = "text")]
-    pub log_format: String,
     /// Node name shown by /host (the lab sets it from `spec.nodeName`).
     #[arg(long, env = "MY_NODE_NAME", default_value = "")]
     pub node_name: String,
@@ -77,6 +70,9 @@ pub struct Cli {
     /// Pod service account, logged at start.
     #[arg(long, env = "MY_POD_SERVICE_ACCOUNT", default_value = "")]
     pub pod_service_account: String,
+    /// What every server shares: admin address, logs, the drain after SIGTERM.
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
 }
 
 /// Checked settings the server runs with.
@@ -84,8 +80,6 @@ pub struct Cli {
 pub struct Config {
     /// App listener address.
     pub listen: SocketAddr,
-    /// Admin listener address.
-    pub admin_listen: SocketAddr,
     /// Postgres connection settings (holds the password; its Debug output is redacted by tokio-postgres).
     pub db: tokio_postgres::Config,
     /// Pool size: the ceiling on postgres connections.
@@ -96,14 +90,18 @@ pub struct Config {
     pub max_connections: usize,
     /// Request-head read timeout.
     pub header_read_timeout: Duration,
-    /// Graceful shutdown bound.
-    pub shutdown_grace: Duration,
     /// Whether to log every request.
     pub access_log: bool,
-    /// Whether logs are JSON.
-    pub log_json: bool,
     /// What the pod knows about itself, from the downward API.
     pub pod: PodInfo,
+    /// Admin address, logging and the drain, shared with every server.
+    pub runtime: RuntimeSettings,
+}
+
+impl AsRef<RuntimeSettings> for Config {
+    fn as_ref(&self) -> &RuntimeSettings {
+        &self.runtime
+    }
 }
 
 /// The downward-API values the lab passes in.
@@ -121,40 +119,23 @@ pub struct PodInfo {
     pub service_account: String,
 }
 
-/// A setting that cannot be used; the message names it, the bad value (unless secret) and the fix.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// A value that does not parse.
-    #[error("invalid {name} {value:?}: {expected}")]
-    Invalid {
-        /// Setting name as the user wrote it (env var).
-        name: &'static str,
-        /// The offending value.
-        value: String,
-        /// What would have been accepted.
-        expected: &'static str,
-    },
-    /// DATABASE_URL did not parse; its text is not echoed because it may hold a password.
-    #[error(
-        "invalid DATABASE_URL (value not shown, it may hold a password): {0}; expected postgres://user:password@host:port/dbname or key=value pairs"
-    )]
-    DatabaseUrl(String),
-}
-
 impl Config {
     /// Validates every setting; the first bad one is reported.
     pub fn from_cli(cli: Cli) -> Result<Config, ConfigError> {
         let mut db = match &cli.database_url {
             Some(url) => {
-                let mut db =
-                    tokio_postgres::Config::from_str(url).map_err(|e| ConfigError::DatabaseUrl(e.to_string()))?;
+                let mut db = tokio_postgres::Config::from_str(url).map_err(|e| ConfigError::Secret {
+                    setting: "DATABASE_URL",
+                    reason: e.to_string(),
+                    expected: "expected postgres://user:password@host:port/dbname or key=value pairs",
+                })?;
                 if db.get_hosts().is_empty() {
                     db.host("localhost");
                 }
                 db
             }
             None => {
-                let port = parse_port(&cli.db_port)?;
+                let port = values::port("DB_PORT", &cli.db_port)?;
                 let mut db = tokio_postgres::Config::new();
                 db.host(&cli.db_host).port(port).user(&cli.db_user).dbname(&cli.db_name);
                 if !cli.db_password.is_empty() {
@@ -166,20 +147,14 @@ impl Config {
         };
         db.application_name("go-web");
         Ok(Config {
-            listen: parse_addr("LISTEN_ADDR", &cli.listen)?,
-            admin_listen: parse_addr("ADMIN_ADDR", &cli.admin_listen)?,
+            listen: values::socket_addr("LISTEN_ADDR", &cli.listen)?,
             db,
-            db_pool_size: parse_count("DB_POOL_SIZE", &cli.db_pool_size)?,
-            db_timeout: parse_duration("DB_TIMEOUT", &cli.db_timeout)?,
-            max_connections: parse_count("MAX_CONNECTIONS", &cli.max_connections)?,
-            header_read_timeout: parse_duration("HEADER_READ_TIMEOUT", &cli.header_read_timeout)?,
-            shutdown_grace: parse_duration("SHUTDOWN_GRACE", &cli.shutdown_grace)?,
-            access_log: parse_bool("ACCESS_LOG", &cli.access_log)?,
-            log_json: match cli.log_format.as_str() {
-                "text" => false,
-                "json" => true,
-                other => return Err(invalid("LOG_FORMAT", other, "expected text or json")),
-            },
+            db_pool_size: values::count("DB_POOL_SIZE", &cli.db_pool_size)?,
+            db_timeout: values::duration("DB_TIMEOUT", &cli.db_timeout)?,
+            max_connections: values::count("MAX_CONNECTIONS", &cli.max_connections)?,
+            header_read_timeout: values::duration("HEADER_READ_TIMEOUT", &cli.header_read_timeout)?,
+            access_log: values::switch("ACCESS_LOG", &cli.access_log)?,
+            runtime: cli.runtime.settings()?,
             pod: PodInfo {
                 node_name: cli.node_name,
                 pod_ip: cli.pod_ip,
@@ -213,63 +188,17 @@ pub fn redacted_target(db: &tokio_postgres::Config) -> String {
     )
 }
 
-fn invalid(name: &'static str, value: &str, expected: &'static str) -> ConfigError {
-    ConfigError::Invalid { name, value: value.to_string(), expected }
-}
-
-fn parse_port(value: &str) -> Result<u16, ConfigError> {
-    match value.trim().parse::<u16>() {
-        Ok(port) if port > 0 => Ok(port),
-        _ => Err(invalid("DB_PORT", value, "expected a TCP port number between 1 and 65535")),
-    }
-}
-
 fn parse_sslmode(value: &str) -> Result<tokio_postgres::config::SslMode, ConfigError> {
     use tokio_postgres::config::SslMode;
     match value {
         "disable" => Ok(SslMode::Disable),
         "prefer" | "allow" => Ok(SslMode::Prefer),
-        _ => Err(invalid("DB_SSLMODE", value, "expected disable or prefer (this build has no TLS to postgres)")),
+        _ => Err(ConfigError::invalid(
+            "DB_SSLMODE",
+            value,
+            "expected disable or prefer (this build has no TLS to postgres)",
+        )),
     }
-}
-
-fn parse_addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
-    value.parse().map_err(|_| invalid(name, value, "expected IP:PORT, for example 0.0.0.0:8080"))
-}
-
-fn parse_count(name: &'static str, value: &str) -> Result<usize, ConfigError> {
-    match value.trim().parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(invalid(name, value, "expected a whole number of at least 1")),
-    }
-}
-
-fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        _ => Err(invalid(name, value, "expected true or false")),
-    }
-}
-
-/// Parses `1.5`, `250ms`, `2s` or `1m`; a bare number is seconds.
-pub fn parse_duration(name: &'static str, value: &str) -> Result<Duration, ConfigError> {
-    let bad = || invalid(name, value, "expected a duration such as 2s, 500ms or 1m");
-    let v = value.trim();
-    let (number, scale) = if let Some(n) = v.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = v.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = v.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (v, 1.0)
-    };
-    let seconds: f64 = number.trim().parse().map_err(|_| bad())?;
-    if !seconds.is_finite() || seconds <= 0.0 || seconds * scale > 86_400.0 {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs_f64(seconds * scale))
 }
 
 #[cfg(test)]
@@ -287,17 +216,6 @@ mod tests {
     fn bad_port_names_setting_and_value() {
         let err = Config::from_cli(cli(&["--db-port", "abc"])).err().expect("must fail");
         assert_eq!(err.to_string(), "invalid DB_PORT \"abc\": expected a TCP port number between 1 and 65535");
-    }
-
-    /// Durations accept the suffixes people write in manifests.
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("X", "250ms").ok(), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("X", "2s").ok(), Some(Duration::from_secs(2)));
-        assert_eq!(parse_duration("X", "1.5").ok(), Some(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("X", "1m").ok(), Some(Duration::from_secs(60)));
-        assert!(parse_duration("X", "0s").is_err());
-        assert!(parse_duration("X", "soon").is_err());
     }
 
     /// The logged target never carries the password.

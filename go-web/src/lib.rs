@@ -6,64 +6,50 @@
 //! metrics and probes on a separate admin port, and a graceful drain on SIGTERM.
 //!
 //! Layout: [`config`] parses and checks settings; [`routes`] matches paths like Go's ServeMux; [`app`]
-//! answers them; [`db`] owns the pool; [`metrics`] and [`admin`] serve `/metrics` and the probes;
-//! [`server`] is the accept loop both listeners share. [`run`] ties them together; `main` only parses
-//! configuration, sets up logging, binds and calls it.
+//! answers them; [`db`] owns the pool; [`metrics`] records what `/metrics` shows. What every server shares
+//! (the accept loop, the admin listener, the drain, config errors, logging) comes from `server-runtime`.
+//! [`run`] ties them together; `main` only parses configuration, binds and calls it.
 
-pub mod admin;
 pub mod app;
 pub mod config;
 pub mod db;
 pub mod metrics;
 pub mod routes;
-pub mod server;
 
-use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
+use prometheus_client::registry::Registry;
+use server_runtime::http::{self, Admin, Limits};
+use server_runtime::{Drained, Lifecycle};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tracing::info;
+use tracing::error;
 
 use crate::config::Config;
 
-/// Serves the app and admin listeners until `shutdown` completes, then drains both and returns.
+/// Serves the lab's routes on `app_listener` and the admin routes on `admin_listener` until `lifecycle`
+/// has drained (after SIGTERM, or [`Lifecycle::request_shutdown`] in tests), and says how the drain ended.
 pub async fn run(
     app_listener: TcpListener,
     admin_listener: TcpListener,
     config: Config,
-    shutdown: impl Future<Output = ()>,
-) {
+    lifecycle: Lifecycle,
+) -> Drained {
     let db = db::Database::new(config.db.clone(), config.db_pool_size, config.db_timeout);
-    let metrics = metrics::Metrics::new();
-    let ready = Arc::new(AtomicBool::new(true));
-    let app = app::App::new(
-        routes::host_body(&config.pod.node_name, &config.pod.pod_ip),
-        db.clone(),
-        metrics.clone(),
-        config.access_log,
-    );
-    let admin = admin::Admin::new(metrics, db, ready.clone());
-    let limits = server::Limits {
-        max_connections: config.max_connections,
-        header_read_timeout: config.header_read_timeout,
-        shutdown_grace: config.shutdown_grace,
-    };
-    let admin_limits = server::Limits { max_connections: 64, ..limits };
+    let mut registry = Registry::default();
+    let metrics = metrics::Metrics::new(&mut registry);
+    metrics::PoolCollector::register(&mut registry, db.clone());
+    let app =
+        app::App::new(routes::host_body(&config.pod.node_name, &config.pod.pod_ip), db, metrics, config.access_log);
+    let limits = Limits { max_connections: config.max_connections, header_read_timeout: config.header_read_timeout };
+    let admin = Admin::new(registry, lifecycle.readiness().clone());
 
-    // Two phases: the app listener drains first while the admin listener keeps answering (/readyz now
-    // 503, /metrics still scrapeable); then the admin listener stops.
-    let (stop_app, app_rx) = watch::channel(false);
-    let (stop_admin, admin_rx) = watch::channel(false);
-    let app_task = tokio::spawn(server::serve("app", app_listener, app, limits, app_rx));
-    let admin_task = tokio::spawn(server::serve("admin", admin_listener, admin, admin_limits, admin_rx));
-
-    shutdown.await;
-    info!("shutdown requested");
-    ready.store(false, Ordering::Relaxed);
-    let _ = stop_app.send(true);
-    let _ = app_task.await;
-    let _ = stop_admin.send(true);
-    let _ = admin_task.await;
+    let listeners = [
+        ("app", http::serve("app", app_listener, app, limits, lifecycle.app())),
+        ("admin", http::serve("admin", admin_listener, admin, Limits::ADMIN, lifecycle.admin())),
+    ];
+    let drained = lifecycle.drain().await;
+    for (name, listener) in listeners {
+        if let Err(e) = listener.await {
+            error!(listener = name, error = %e, "listener task failed");
+        }
+    }
+    drained
 }

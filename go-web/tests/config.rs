@@ -2,10 +2,11 @@
 
 mod support;
 
-use support::run_to_exit;
+use support::run_to_exit_with_env;
 
 fn assert_config_error(env: &[(&str, &str)], must_contain: &[&str]) -> String {
-    let (status, stdout, stderr) = run_to_exit(env);
+    let finished = run_to_exit_with_env(env);
+    let (status, stdout, stderr) = (finished.status, finished.stdout, finished.stderr);
     assert_eq!(status.code(), Some(64), "stdout: {stdout}\nstderr: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "exactly one line expected: {stderr:?}");
     for needle in must_contain {
@@ -34,6 +35,9 @@ fn other_bad_settings() {
     assert_config_error(&[("LISTEN_ADDR", "8080")], &["LISTEN_ADDR", "8080"]);
     assert_config_error(&[("LOG_FORMAT", "xml")], &["LOG_FORMAT", "xml"]);
     assert_config_error(&[("DB_SSLMODE", "verify-full")], &["DB_SSLMODE", "verify-full"]);
+    assert_config_error(&[("SHUTDOWN_DELAY", "soon")], &["SHUTDOWN_DELAY", "soon"]);
+    assert_config_error(&[("SHUTDOWN_GRACE", "0s")], &["SHUTDOWN_GRACE", "0s"]);
+    assert_config_error(&[("RUST_LOG", "info,=[")], &["RUST_LOG"]);
 }
 
 /// A malformed DATABASE_URL is reported without echoing its password.
@@ -46,7 +50,8 @@ fn bad_database_url_hides_password() {
 /// An unknown flag is a configuration error too, in one line.
 #[test]
 fn unknown_flag() {
-    let (status, _, stderr) = support::run_to_exit_with_args(&["--no-such-flag"]);
+    let finished = support::run_to_exit_with_args(&["--no-such-flag"]);
+    let (status, stderr) = (finished.status, finished.stderr);
     assert_eq!(status.code(), Some(64));
     assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
     assert!(stderr.contains("--no-such-flag"), "{stderr}");

@@ -58,8 +58,8 @@ fn wrong_password_is_a_500_without_the_password() {
 /// Postgres stopped mid-run: 500 within the deadline and no password; restarted: 200 again, same process.
 #[test]
 fn recovers_when_postgres_comes_back() {
-    let pg = PgCluster::start();
-    let url = pg.url();
+    let mut pg = Postgres::start();
+    let url = pg.url.clone();
     let web = GoWeb::start(&[("DATABASE_URL", &url), ("DB_TIMEOUT", "2s")]);
     assert_eq!(get(web.app, "/data").status, 200);
 
@@ -72,16 +72,11 @@ fn recovers_when_postgres_comes_back() {
     assert!(!reply.body.contains(&pg.password), "{}", reply.body);
 
     pg.start_again();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let reply = wait_for(Duration::from_secs(10), "/data to answer 200 again", || {
         let reply = get(web.app, "/data");
-        if reply.status == 200 {
-            assert_eq!(reply.body, "Database Connected");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no recovery: {} {}", reply.status, reply.body);
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        (reply.status == 200).then_some(reply)
+    });
+    assert_eq!(reply.body, "Database Connected");
     assert!(!web.output().contains(&pg.password), "password logged:\n{}", web.output());
 }
 
@@ -117,8 +112,8 @@ fn concurrent_load_stays_within_the_pool() {
     const POOL: usize = 4;
     const CLIENTS: usize = 32;
     const PER_CLIENT: usize = 40;
-    let pg = PgCluster::start();
-    let url = pg.url();
+    let pg = Postgres::start();
+    let url = pg.url.clone();
     let web = GoWeb::start(&[("DATABASE_URL", &url), ("DB_POOL_SIZE", "4")]);
     let app = web.app;
 

@@ -152,10 +152,7 @@ fn admin_port_serves_metrics_and_probes() {
 fn access_log_records_each_request() {
     let web = GoWeb::start(&[("ACCESS_LOG", "true")]);
     get(web.app, "/host");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !web.output().contains("path=/host") && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(std::time::Duration::from_secs(5), "the access log line", || web.output().contains("path=/host"));
     let output = web.output();
     let line =
         output.lines().find(|l| l.contains("path=/host")).unwrap_or_else(|| panic!("no access log line:\n{output}"));
@@ -196,10 +193,7 @@ fn connection_cap_holds_extra_connections_back() {
 fn json_logs_are_one_object_per_line() {
     let web = GoWeb::start(&[("LOG_FORMAT", "json"), ("ACCESS_LOG", "true")]);
     get(web.app, "/healthz");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !web.output().contains("/healthz") && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(std::time::Duration::from_secs(5), "the access log line", || web.output().contains("/healthz"));
     let output = web.output();
     assert!(output.contains("\"path\":\"/healthz\""), "{output}");
     for line in output.lines() {

@@ -20,38 +20,33 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# pg_bin: the directory of the newest Debian PostgreSQL server binaries.
-pg_bin() {
-  local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
-  [ -n "$dir" ] || { echo "no PostgreSQL server found: apt-get install postgresql" >&2; return 1; }
-  echo "$dir"
-}
-
-# pg_start: initdb in a temporary directory, start on a free port with password auth, export
-# PG_TEST_DIR, PG_TEST_PORT, PG_TEST_PASSWORD, PG_BIN and GO_WEB_TEST_DATABASE_URL. Stop it with pg_stop.
+# pg_start: starts scripts/throwaway-postgres (the one implementation, shared with the Rust tests) as a
+# coprocess and exports PG_TEST_DIR, PG_TEST_PORT, PG_TEST_PASSWORD, PG_BIN and GO_WEB_TEST_DATABASE_URL
+# from what it prints. The cluster lives until pg_stop, or until this shell exits, however it exits.
 pg_start() {
-  PG_BIN=$(pg_bin)
-  PG_TEST_DIR=$(mktemp -d /tmp/lab-pg.XXXXXX)
-  PG_TEST_PORT=$(free_port)
-  PG_TEST_PASSWORD="test-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-  chown postgres "$PG_TEST_DIR"
-  printf '%s\n' "$PG_TEST_PASSWORD" > "$PG_TEST_DIR/pwfile"
-  chown postgres "$PG_TEST_DIR/pwfile"
-  runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_TEST_DIR/data" -U postgres --auth=scram-sha-256 \
-    --pwfile="$PG_TEST_DIR/pwfile" >"$PG_TEST_DIR/initdb.log" 2>&1 \
-    || { cat "$PG_TEST_DIR/initdb.log" >&2; return 1; }
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 30 \
-    -o "-p $PG_TEST_PORT -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off" \
-    start >/dev/null || { cat "$PG_TEST_DIR/server.log" >&2; return 1; }
-  GO_WEB_TEST_DATABASE_URL="postgres://postgres:$PG_TEST_PASSWORD@127.0.0.1:$PG_TEST_PORT/postgres"
+  local here line
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  coproc PG_COPROC { "$here/throwaway-postgres"; }
+  PG_COPROC_IN=${PG_COPROC[1]}
+  while IFS= read -r line <&"${PG_COPROC[0]}"; do
+    case "$line" in
+      url=*) GO_WEB_TEST_DATABASE_URL=${line#url=} ;;
+      port=*) PG_TEST_PORT=${line#port=} ;;
+      password=*) PG_TEST_PASSWORD=${line#password=} ;;
+      dir=*) PG_TEST_DIR=${line#dir=} ;;
+      bin=*) PG_BIN=${line#bin=} ;;
+      ready) break ;;
+    esac
+  done
+  [ -n "${GO_WEB_TEST_DATABASE_URL:-}" ] || { echo "throwaway postgres did not start" >&2; return 1; }
   export PG_BIN PG_TEST_DIR PG_TEST_PORT PG_TEST_PASSWORD GO_WEB_TEST_DATABASE_URL
 }
 
-# pg_stop: stops the cluster pg_start made and removes its directory.
+# pg_stop: closes the coprocess's stdin, which stops the cluster and removes its directory, and waits.
 pg_stop() {
-  [ -n "${PG_TEST_DIR:-}" ] || return 0
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
-  rm -rf "$PG_TEST_DIR"
-  PG_TEST_DIR=
+  [ -n "${PG_COPROC_IN:-}" ] || return 0
+  local pid=${PG_COPROC_PID:-}
+  eval "exec ${PG_COPROC_IN}>&-"
+  PG_COPROC_IN=
+  [ -z "$pid" ] || wait "$pid" 2>/dev/null || true
 }
