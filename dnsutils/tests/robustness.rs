@@ -18,9 +18,10 @@ use std::time::Instant;
 use support::damage_run::{Outcome, Run, TIME_LIMIT, Tool, case_label, run_bounded};
 use support::full_reply::full_reply;
 use support::mutation::{Case, catalogue, damaged, respond};
-use support::scripted_dns::{Response, ScriptedServer, Transport};
 use support::tools::Impl;
 use support::wire_layout::Layout;
+use test_support::dns::wire::query;
+use test_support::dns::{Response, ScriptedDns, Transport};
 
 /// Seeds the random choices of the catalogue; `ROBUSTNESS_SEED=N` explores other damage, and a failure
 /// report names its seed so that the same run can be repeated.
@@ -57,8 +58,8 @@ fn verdict(tool: Tool, outcome: &Outcome) -> Option<String> {
 type SentLog = Mutex<HashMap<String, Vec<(Transport, Vec<u8>)>>>;
 
 /// A server that answers each query with its case's damage applied to the valid reply, logging what it sent.
-fn start_server(cases: Arc<Vec<Case>>, sent: Arc<SentLog>) -> ScriptedServer {
-    ScriptedServer::start(Arc::new(move |query: &[u8], transport| {
+fn start_server(cases: Arc<Vec<Case>>, sent: Arc<SentLog>) -> ScriptedDns {
+    ScriptedDns::start(move |query: &[u8], transport| {
         let (Some((label, index)), Some(reply)) = (case_label(query), full_reply(query)) else {
             return Response::Silence;
         };
@@ -66,16 +67,17 @@ fn start_server(cases: Arc<Vec<Case>>, sent: Arc<SentLog>) -> ScriptedServer {
         let response = respond(&case.damage, &reply, transport);
         let bytes = match &response {
             Response::Silence => Vec::new(),
-            Response::Message(bytes) | Response::Stream { bytes, .. } => bytes.clone(),
+            Response::Messages(messages) => messages.concat(),
+            Response::Stream { bytes, .. } => bytes.clone(),
         };
         sent.lock().expect("the sent log").entry(label).or_default().push((transport, bytes));
         response
-    }))
+    })
 }
 
 /// The canonical reply the catalogue's offsets are taken from: a reply to a query shaped like the tools'.
 fn canonical_reply() -> Vec<u8> {
-    full_reply(&support::fake_dns::query(1, "c0000h.robust.test", 1)).expect("a reply to the canonical query")
+    full_reply(&query(1, "c0000h.robust.test", 1)).expect("a reply to the canonical query")
 }
 
 /// The whole catalogue for [`seed`].
@@ -251,7 +253,7 @@ fn every_case_damages_the_reply() {
 #[test]
 fn follow_up_replies_share_the_structure() {
     let layout = |name: &str| {
-        let reply = full_reply(&support::fake_dns::query(7, name, 28)).expect("a reply");
+        let reply = full_reply(&query(7, name, 28)).expect("a reply");
         Layout::of(&reply).expect("well formed")
     };
     let (first, follow_up) = (layout("c0000h.robust.test"), layout("www.c0000h.robust.test"));

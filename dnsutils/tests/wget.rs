@@ -244,7 +244,7 @@ fn verbose_log_matches_gnu() {
 #[test]
 fn connection_refused_exits_4() {
     // Below the ephemeral range, so nothing listens there and a connect cannot loop back onto itself.
-    let closed = SocketAddr::from((Ipv4Addr::LOCALHOST, support::loopback::free_fixed_port(Ipv4Addr::LOCALHOST)));
+    let closed = SocketAddr::from((Ipv4Addr::LOCALHOST, test_support::network::free_fixed_port(Ipv4Addr::LOCALHOST)));
     assert_eq!(same_as_gnu("-q -O- {url}/host", closed).status.code(), Some(4));
 }
 

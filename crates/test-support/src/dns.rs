@@ -221,13 +221,14 @@ pub mod wire {
         Some(u16::from_be_bytes([query[end - 4], query[end - 3]]))
     }
 
-    /// The query's header and question turned into a reply with no records: QR set, `flags` ORed into the
-    /// flag bytes (AA 0x0400, TC 0x0200, RA 0x0080), RD copied, `rcode`. `None` if the query has no question.
+    /// The query's header and question turned into a reply with no records: QR set, opcode and RD copied,
+    /// `flags` ORed into the flag bytes (AA 0x0400, TC 0x0200, RA 0x0080), `rcode`. `None` if the query has
+    /// no question.
     pub fn empty_reply(query: &[u8], flags: u16, rcode: u8) -> Option<Vec<u8>> {
         let end = question_end(query)?;
         let mut reply = query[..end].to_vec();
-        let rd = u16::from(query[2] & 0x01) << 8;
-        let all = 0x8000 | flags | rd | u16::from(rcode & 0x0f);
+        let opcode_and_rd = u16::from(query[2] & 0x79) << 8;
+        let all = 0x8000 | flags | opcode_and_rd | u16::from(rcode & 0x0f);
         reply[2..4].copy_from_slice(&all.to_be_bytes());
         reply[4..6].copy_from_slice(&1u16.to_be_bytes());
         reply[6..12].fill(0);

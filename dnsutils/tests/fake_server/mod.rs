@@ -1,17 +1,15 @@
 //! A tiny DNS server for the tool tests: one behaviour per instance, on 127.0.0.1 and a free port.
 //!
-//! It answers over UDP and TCP on the same port until dropped. Replies are written byte by byte so
+//! It answers over UDP and TCP on the same port until dropped (each behaviour a script for test-support's
+//! scripted DNS server). Replies are written byte by byte so
 //! a test controls exactly what the tool receives (bad packets, foreign IDs, truncation).
 
 // Each test binary includes this module and uses only some behaviours.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::net::SocketAddr;
+
+use test_support::dns::{Response, ScriptedDns, Transport};
 
 /// What the server does with each query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,25 +41,18 @@ pub enum Behaviour {
 pub struct FakeServer {
     /// Where it listens (UDP and TCP).
     pub address: SocketAddr,
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    _server: ScriptedDns,
 }
 
 impl FakeServer {
     /// Starts a server with `behaviour` on 127.0.0.1 and a free port.
     pub fn start(behaviour: Behaviour) -> Self {
-        let (udp, tcp) = bind_pair();
-        let address = udp.local_addr().expect("udp address");
-        let stop = Arc::new(AtomicBool::new(false));
-        udp.set_read_timeout(Some(Duration::from_millis(50))).expect("udp timeout");
-        tcp.set_nonblocking(true).expect("tcp nonblocking");
-        let udp_stop = Arc::clone(&stop);
-        let tcp_stop = Arc::clone(&stop);
-        let threads = vec![
-            std::thread::spawn(move || serve_udp(&udp, behaviour, &udp_stop)),
-            std::thread::spawn(move || serve_tcp(&tcp, behaviour, &tcp_stop)),
-        ];
-        Self { address, stop, threads }
+        let server = ScriptedDns::start(move |query: &[u8], transport| match transport {
+            Transport::Udp => Response::Messages(udp_replies(query, behaviour)),
+            Transport::Tcp if behaviour == Behaviour::Silent => Response::Silence,
+            Transport::Tcp => Response::Messages(tcp_replies(query, behaviour)),
+        });
+        Self { address: server.addr, _server: server }
     }
 
     /// The port as a string, for `-p`/`-port=`.
@@ -70,93 +61,47 @@ impl FakeServer {
     }
 }
 
-impl Drop for FakeServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
+/// The datagrams `behaviour` sends for one query over UDP.
+fn udp_replies(query: &[u8], behaviour: Behaviour) -> Vec<Vec<u8>> {
+    match behaviour {
+        Behaviour::Answer | Behaviour::Transfer => vec![reply(query, 0x8500, 0, 1)],
+        Behaviour::Silent => Vec::new(),
+        Behaviour::Garbage => vec![[&query[..2], b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x05hello"].concat()],
+        Behaviour::WrongIdFirst => {
+            let mut foreign = reply(query, 0x8500, 0, 1);
+            foreign[0] ^= 0xff;
+            vec![foreign, reply(query, 0x8500, 0, 1)]
+        }
+        Behaviour::Truncate => vec![reply(query, 0x8700, 0, 0)],
+        Behaviour::NxDomain => vec![reply(query, 0x8500, 3, 0)],
+        Behaviour::BadFollowUps if query_type(query) == 1 => vec![reply(query, 0x8500, 0, 1)],
+        Behaviour::BadFollowUps => {
+            let mut cut = reply(query, 0x8500, 0, 1);
+            cut.truncate(cut.len() - 6);
+            vec![cut]
+        }
+        Behaviour::MetaAnswer => {
+            let mut meta = reply(query, 0x8500, 0, 1);
+            let type_at = question_end(query) + 3;
+            meta[type_at] = 252;
+            vec![meta]
+        }
+        Behaviour::OtherQuestionBrokenBody => {
+            let mut other = reply(query, 0x8500, 0, 0);
+            other[13] ^= 0x20;
+            other[7] = 1;
+            other.extend_from_slice(&[0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 5, 0, 3, 0xc0, 0x0c, 0]);
+            vec![other]
         }
     }
 }
 
-/// A UDP socket and a TCP listener on the same free port (a few tries in case TCP's is taken).
-fn bind_pair() -> (UdpSocket, TcpListener) {
-    for _ in 0..20 {
-        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
-        if let Ok(tcp) = TcpListener::bind(udp.local_addr().expect("udp address")) {
-            return (udp, tcp);
-        }
-    }
-    panic!("no free port for both UDP and TCP on 127.0.0.1");
-}
-
-fn serve_udp(socket: &UdpSocket, behaviour: Behaviour, stop: &AtomicBool) {
-    let mut buffer = [0u8; 4096];
-    while !stop.load(Ordering::SeqCst) {
-        let Ok((length, peer)) = socket.recv_from(&mut buffer) else { continue };
-        let query = &buffer[..length];
-        let replies: Vec<Vec<u8>> = match behaviour {
-            Behaviour::Answer | Behaviour::Transfer => vec![reply(query, 0x8500, 0, 1)],
-            Behaviour::Silent => Vec::new(),
-            Behaviour::Garbage => vec![[&query[..2], b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\x05hello"].concat()],
-            Behaviour::WrongIdFirst => {
-                let mut foreign = reply(query, 0x8500, 0, 1);
-                foreign[0] ^= 0xff;
-                vec![foreign, reply(query, 0x8500, 0, 1)]
-            }
-            Behaviour::Truncate => vec![reply(query, 0x8700, 0, 0)],
-            Behaviour::NxDomain => vec![reply(query, 0x8500, 3, 0)],
-            Behaviour::BadFollowUps if query_type(query) == 1 => vec![reply(query, 0x8500, 0, 1)],
-            Behaviour::BadFollowUps => {
-                let mut cut = reply(query, 0x8500, 0, 1);
-                cut.truncate(cut.len() - 6);
-                vec![cut]
-            }
-            Behaviour::MetaAnswer => {
-                let mut meta = reply(query, 0x8500, 0, 1);
-                let type_at = question_end(query) + 3;
-                meta[type_at] = 252;
-                vec![meta]
-            }
-            Behaviour::OtherQuestionBrokenBody => {
-                let mut other = reply(query, 0x8500, 0, 0);
-                other[13] ^= 0x20;
-                other[7] = 1;
-                other.extend_from_slice(&[0xc0, 0x0c, 0, 5, 0, 1, 0, 0, 0, 5, 0, 3, 0xc0, 0x0c, 0]);
-                vec![other]
-            }
-        };
-        for bytes in replies {
-            let _ = socket.send_to(&bytes, peer);
-        }
-    }
-}
-
-fn serve_tcp(listener: &TcpListener, behaviour: Behaviour, stop: &AtomicBool) {
-    while !stop.load(Ordering::SeqCst) {
-        let Ok((mut stream, _)) = listener.accept() else {
-            std::thread::sleep(Duration::from_millis(20));
-            continue;
-        };
-        let _ = stream.set_nonblocking(false);
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let mut prefix = [0u8; 2];
-        if stream.read_exact(&mut prefix).is_err() {
-            continue;
-        }
-        let mut query = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
-        if stream.read_exact(&mut query).is_err() || behaviour == Behaviour::Silent {
-            continue;
-        }
-        let messages = match behaviour {
-            Behaviour::Transfer => transfer_messages(&query),
-            Behaviour::Truncate => vec![reply(&query, 0x8500, 0, 3)],
-            _ => vec![reply(&query, 0x8500, 0, 1)],
-        };
-        for bytes in messages {
-            let length = u16::try_from(bytes.len()).expect("small reply");
-            let _ = stream.write_all(&[&length.to_be_bytes()[..], &bytes].concat());
-        }
+/// The messages `behaviour` sends for one query over TCP.
+fn tcp_replies(query: &[u8], behaviour: Behaviour) -> Vec<Vec<u8>> {
+    match behaviour {
+        Behaviour::Transfer => transfer_messages(query),
+        Behaviour::Truncate => vec![reply(query, 0x8500, 0, 3)],
+        _ => vec![reply(query, 0x8500, 0, 1)],
     }
 }
 

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{fake_dns, loopback};
+use test_support::dns::wire;
+use test_support::network as loopback;
 
 /// Where Debian's `knot` package installs the daemon.
 pub const KNOTD: &str = "/usr/sbin/knotd";
@@ -122,7 +123,7 @@ fn answers_soa(server: SocketAddr, zone: &str) -> bool {
         return false;
     };
     let _ = socket.set_read_timeout(Some(Duration::from_millis(200)));
-    if socket.send_to(&fake_dns::query(0x4b4e, zone, 6), server).is_err() {
+    if socket.send_to(&wire::query(0x4b4e, zone, 6), server).is_err() {
         return false;
     }
     let mut buf = [0u8; 2048];

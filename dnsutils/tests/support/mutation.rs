@@ -5,8 +5,8 @@
 //! by its place in the layout, and the server resolves that against the real reply, so a tool's follow-up
 //! query for the CNAME target (a longer name, the same structure) gets the same damage.
 
-use super::scripted_dns::{Response, Transport};
 use super::wire_layout::Layout;
+use test_support::dns::{Response, Transport};
 
 /// A small seeded PRNG (xorshift64*): reproducible damage without a dependency.
 pub struct XorShift(u64);
@@ -158,9 +158,9 @@ fn case(class: &'static str, what: String, damage: Damage) -> Case {
 /// The response a case gives to a query over `transport`, built from `reply` (the valid reply to that query).
 pub fn respond(damage: &Damage, reply: &[u8], transport: Transport) -> Response {
     match (damage, transport) {
-        (Damage::TruncatedThen(_), Transport::Udp) => Response::Message(with_tc(reply)),
+        (Damage::TruncatedThen(_), Transport::Udp) => Response::message(with_tc(reply)),
         (Damage::TruncatedThen(misbehaviour), Transport::Tcp) => misbehave(*misbehaviour, reply),
-        _ => Response::Message(damaged(damage, reply)),
+        _ => Response::message(damaged(damage, reply)),
     }
 }
 
@@ -238,7 +238,7 @@ fn misbehave(misbehaviour: TcpMisbehaviour, reply: &[u8]) -> Response {
             closing([&(body.len() as u16).to_be_bytes()[..], &body].concat())
         }
         RandomRaw(seed) => closing(XorShift::new(seed).bytes(64)),
-        TruncatedAgain => Response::Message(with_tc(reply)),
+        TruncatedAgain => Response::message(with_tc(reply)),
         Hold => Response::Silence,
         HalfThenHold => Response::Stream { bytes: [&prefix[..], &reply[..reply.len() / 2]].concat(), hold: true },
         PrefixShorter => closing([&12u16.to_be_bytes()[..], reply].concat()),
