@@ -68,22 +68,34 @@ pub struct ScriptedDns {
 impl ScriptedDns {
     /// Serves `script` on 127.0.0.1 and a free port below the ephemeral range, over UDP and TCP.
     pub fn start(script: impl Fn(&[u8], Transport) -> Response + Send + Sync + 'static) -> ScriptedDns {
-        let ip = Ipv4Addr::LOCALHOST;
-        ScriptedDns::start_at(SocketAddr::from((ip, free_fixed_port(ip))), true, Arc::new(script))
+        ScriptedDns::start_with(true, Arc::new(script))
+    }
+
+    /// Like [`ScriptedDns::start`], with or without a TCP listener (without one, TCP connections to the
+    /// port are refused: a server that sets TC and has no TCP).
+    pub fn start_with(tcp: bool, script: Arc<Script>) -> ScriptedDns {
+        let (udp, listener) = bind_free_pair();
+        ScriptedDns::serve(udp, tcp.then_some(listener), script)
     }
 
     /// Serves `script` at `addr` (for example port 53 of a claimed loopback address), with or without a
     /// TCP listener (without one, TCP connections are refused).
     pub fn start_at(addr: SocketAddr, tcp: bool, script: Arc<Script>) -> ScriptedDns {
-        let stop = Arc::new(AtomicBool::new(false));
         let udp = UdpSocket::bind(addr).unwrap_or_else(|e| panic!("bind the scripted DNS server's UDP {addr}: {e}"));
+        let tcp = tcp.then(|| {
+            TcpListener::bind(addr).unwrap_or_else(|e| panic!("bind the scripted DNS server's TCP {addr}: {e}"))
+        });
+        ScriptedDns::serve(udp, tcp, script)
+    }
+
+    fn serve(udp: UdpSocket, tcp: Option<TcpListener>, script: Arc<Script>) -> ScriptedDns {
+        let addr = udp.local_addr().expect("the UDP socket's address");
+        let stop = Arc::new(AtomicBool::new(false));
         udp.set_read_timeout(Some(TICK)).expect("set a UDP read timeout");
         let mut threads = Vec::new();
         let (flag, udp_script) = (stop.clone(), script.clone());
         threads.push(std::thread::spawn(move || serve_udp(&udp, &*udp_script, &flag)));
-        if tcp {
-            let listener =
-                TcpListener::bind(addr).unwrap_or_else(|e| panic!("bind the scripted DNS server's TCP {addr}: {e}"));
+        if let Some(listener) = tcp {
             listener.set_nonblocking(true).expect("make the TCP listener non-blocking");
             let flag = stop.clone();
             threads.push(std::thread::spawn(move || serve_tcp(&listener, &script, &flag)));
@@ -104,6 +116,22 @@ impl Drop for ScriptedDns {
             let _ = thread.join();
         }
     }
+}
+
+/// A UDP socket and a TCP listener on the same free 127.0.0.1 port below the ephemeral range. Another
+/// process can take a port between the check and the bind, so a pair that fails to bind is retried on the
+/// next candidate rather than failing the test.
+fn bind_free_pair() -> (UdpSocket, TcpListener) {
+    let ip = Ipv4Addr::LOCALHOST;
+    for _ in 0..50 {
+        let port = free_fixed_port(ip);
+        if let Ok(udp) = UdpSocket::bind((ip, port))
+            && let Ok(tcp) = TcpListener::bind((ip, port))
+        {
+            return (udp, tcp);
+        }
+    }
+    panic!("no port on 127.0.0.1 free for both UDP and TCP after 50 tries");
 }
 
 fn serve_udp(socket: &UdpSocket, script: &Script, stop: &AtomicBool) {
@@ -301,11 +329,9 @@ mod tests {
     /// Without a TCP listener, TCP connections are refused while UDP still answers.
     #[test]
     fn udp_only_refuses_tcp() {
-        let ip = Ipv4Addr::LOCALHOST;
-        let addr = SocketAddr::from((ip, free_fixed_port(ip)));
         let script: Arc<Script> =
             Arc::new(|query: &[u8], _| Response::message(empty_reply(query, 0x0200, 0).unwrap_or_default()));
-        let server = ScriptedDns::start_at(addr, false, script);
+        let server = ScriptedDns::start_with(false, script);
         assert_eq!(exchange_udp(server.addr, &query(7, "x", 1)).len(), 1);
         assert!(TcpStream::connect(server.addr).is_err());
     }

@@ -5,12 +5,12 @@
 //! Replies are built by hand from the request bytes so that a server can be as wrong as the test needs
 //! (garbage, a wrong ID) without a DNS library refusing to encode it.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use test_support::dns::wire::empty_reply;
-use test_support::dns::{Response, ScriptedDns};
-use test_support::network::{claim_port53_address, free_fixed_port};
+use test_support::dns::{Response, Script, ScriptedDns};
+use test_support::network::claim_port53_address;
 
 /// Fixed nonsense a garbage server sends: long enough to pass the 12-byte header check, never a valid message.
 pub const GARBAGE: &[u8] = b"\x00\x01this is not DNS at all";
@@ -49,23 +49,31 @@ pub struct FakeServer {
 impl FakeServer {
     /// Binds 127.0.0.1 on a free port below the ephemeral range and starts answering with `behaviour`.
     pub fn start(behaviour: Behaviour) -> FakeServer {
-        let ip = Ipv4Addr::LOCALHOST;
-        FakeServer::start_at(SocketAddr::from((ip, free_fixed_port(ip))), behaviour)
+        FakeServer::from(ScriptedDns::start_with(has_tcp(behaviour), script(behaviour)))
     }
 
     /// Binds port 53 of a loopback address of its own, so a resolv.conf `nameserver` line can name it.
     pub fn start_on_port53(behaviour: Behaviour) -> FakeServer {
-        FakeServer::start_at(SocketAddr::from((claim_port53_address(), 53)), behaviour)
+        let addr = SocketAddr::from((claim_port53_address(), 53));
+        FakeServer::from(ScriptedDns::start_at(addr, has_tcp(behaviour), script(behaviour)))
     }
+}
 
-    fn start_at(addr: SocketAddr, behaviour: Behaviour) -> FakeServer {
-        let script = Arc::new(move |query: &[u8], _| match answer(query, behaviour) {
-            Some(reply) => Response::message(reply),
-            None => Response::Silence,
-        });
-        let server = ScriptedDns::start_at(addr, behaviour != Behaviour::TruncatedWithoutTcp, script);
-        FakeServer { addr, _server: server }
+impl From<ScriptedDns> for FakeServer {
+    fn from(server: ScriptedDns) -> FakeServer {
+        FakeServer { addr: server.addr, _server: server }
     }
+}
+
+fn has_tcp(behaviour: Behaviour) -> bool {
+    behaviour != Behaviour::TruncatedWithoutTcp
+}
+
+fn script(behaviour: Behaviour) -> Arc<Script> {
+    Arc::new(move |query: &[u8], _| match answer(query, behaviour) {
+        Some(reply) => Response::message(reply),
+        None => Response::Silence,
+    })
 }
 
 /// The reply `behaviour` gives to `query`, or `None` for silence or an unparsable query.
