@@ -43,3 +43,40 @@ impl Changes {
         self.receiver.borrow_and_update().clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::any::TypeId;
+
+    use k8s_openapi::api::core::v1::Service;
+
+    use super::*;
+    use crate::fixtures::service;
+    use crate::publish::{Change, Publisher};
+
+    /// A burst of changes wakes a subscriber once, with the latest snapshot.
+    #[tokio::test]
+    async fn bursts_coalesce_into_the_latest_snapshot() {
+        let publisher = Publisher::new([TypeId::of::<Service>()]);
+        let mut changes = Changes::new(publisher.subscribe(), CancellationToken::new());
+        for name in ["a", "b", "c"] {
+            publisher.apply(Change::Apply(service("default", name)));
+        }
+        let snapshot = changes.next().await.expect("a change");
+        assert_eq!(snapshot.objects::<Service>().len(), 3);
+        assert_eq!(snapshot.generation(), 3);
+        let pending = tokio::time::timeout(std::time::Duration::from_millis(50), changes.next()).await;
+        assert!(pending.is_err(), "no second wake-up for the same burst");
+    }
+
+    /// Cancelling the token ends the subscription even with changes pending.
+    #[tokio::test]
+    async fn shutdown_wins_over_pending_changes() {
+        let publisher = Publisher::new([TypeId::of::<Service>()]);
+        let shutdown = CancellationToken::new();
+        let mut changes = Changes::new(publisher.subscribe(), shutdown.clone());
+        publisher.apply(Change::Apply(service("default", "a")));
+        shutdown.cancel();
+        assert!(changes.next().await.is_none());
+    }
+}

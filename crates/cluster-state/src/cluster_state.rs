@@ -98,7 +98,9 @@ impl ClusterState {
         tokio::select! {
             biased;
             () = self.shutdown.cancelled() => Err(Error::Stopped),
-            synced = receiver.wait_for(Snapshot::is_synced) => synced.map(|snapshot| snapshot.clone()).map_err(|_| Error::Stopped),
+            synced = receiver.wait_for(Snapshot::is_synced) => {
+                synced.map(|snapshot| snapshot.clone()).map_err(|_| Error::Stopped)
+            }
         }
     }
 

@@ -56,7 +56,7 @@ pub enum Error {
     },
 
     /// A patched object could not be turned back into YAML.
-    #[error("cannot write {object} back as YAML: {reason}")]
+    #[error("cannot write {object} back as YAML: {reason}; the file is unchanged")]
     Serialize {
         /// The object that was patched.
         object: String,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The namespace Kubernetes puts a namespaced object in when none is given (as `kubectl apply` does).
-pub const DEFAULT_NAMESPACE: &str = "default";
+pub(crate) const DEFAULT_NAMESPACE: &str = "default";
 
 /// A kind of Kubernetes object that can be asked for in a [`Query`](crate::Query).
 ///

@@ -22,9 +22,10 @@
 //! - Sources: `source` ([`Source`]) with `source::api` (watchers, status patches, Events) and
 //!   `source::file` (stream, objects, route, watch, write).
 //! - The seam: `query` ([`Query`]), `cluster_state` ([`ClusterState`]), `args` ([`SourceArgs`]).
-//! - `testing` (feature `testing`): a mocked API server for other crates' tests.
+//! - `testing` (feature `testing`): a mocked API server for other crates' tests; enable it with
+//!   `cluster-state = { workspace = true, features = ["testing"] }` under `[dev-dependencies]`.
 //!
-//! Dependencies run one way, down that list; the two sources never see each other.
+//! Each group uses only the groups above it, and the two sources never see each other.
 //!
 //! # Example
 //! A component reading Services from a file, reacting to a change and writing a status back:
@@ -66,6 +67,8 @@ mod changes;
 mod cluster_state;
 mod error;
 mod event;
+#[cfg(test)]
+mod fixtures;
 mod kind;
 mod merge_patch;
 mod publish;

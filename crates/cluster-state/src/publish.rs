@@ -66,9 +66,9 @@ impl Publisher {
 #[cfg(test)]
 mod tests {
     use k8s_openapi::api::core::v1::Service;
-    use kube::api::ObjectMeta;
 
     use super::*;
+    use crate::fixtures::service;
 
     /// Subscribers wake on a change and not on a change that changes nothing.
     #[test]
@@ -77,14 +77,7 @@ mod tests {
         let mut receiver = publisher.subscribe();
         publisher.apply::<Service>(Change::Delete(ObjectKey { namespace: "default".into(), name: "web".into() }));
         assert!(!receiver.has_changed().expect("the publisher is alive"));
-        let web = Service {
-            metadata: ObjectMeta {
-                namespace: Some("default".into()),
-                name: Some("web".into()),
-                ..ObjectMeta::default()
-            },
-            ..Service::default()
-        };
+        let web = service("default", "web");
         publisher.apply(Change::Apply(web));
         assert!(receiver.has_changed().expect("the publisher is alive"));
         assert_eq!(receiver.borrow_and_update().objects::<Service>().len(), 1);

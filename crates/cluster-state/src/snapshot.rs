@@ -204,20 +204,9 @@ impl<'a, K: Kind> IntoIterator for Objects<'a, K> {
 #[cfg(test)]
 mod tests {
     use k8s_openapi::api::core::v1::{ConfigMap, Node, Service};
-    use kube::api::ObjectMeta;
 
     use super::*;
-
-    fn service(namespace: &str, name: &str) -> Service {
-        Service {
-            metadata: ObjectMeta {
-                namespace: Some(namespace.into()),
-                name: Some(name.into()),
-                ..ObjectMeta::default()
-            },
-            ..Service::default()
-        }
-    }
+    use crate::fixtures::service;
 
     fn names<'a>(objects: impl Iterator<Item = &'a Service>) -> Vec<String> {
         objects.map(ObjectKey::of).map(|k| format!("{}/{}", k.namespace, k.name)).collect()

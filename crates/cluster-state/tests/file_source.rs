@@ -4,6 +4,7 @@
 //! prints them), changes the file the ways people and tools do, and waits, bounded, for the snapshot or
 //! the log line that change must produce.
 
+mod file_lab;
 mod log_capture;
 
 use std::fs;
@@ -13,31 +14,12 @@ use std::time::Duration;
 use cluster_state::k8s_openapi::api::core::v1::{ConfigMap, Node, Pod, Service};
 use cluster_state::k8s_openapi::api::discovery::v1::EndpointSlice;
 use cluster_state::{Changes, ClusterState, Error, Kind, ObjectKey, Query, Scope, Snapshot, Source};
+use file_lab::{Lab, fixture, state_file};
 use log_capture::Logs;
-use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
 /// The bound on every wait for a change.
 const WAIT: Duration = Duration::from_secs(5);
-
-/// A running file source on a copy of a fixture.
-struct Lab {
-    _directory: TempDir,
-    path: PathBuf,
-    state: ClusterState,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-    fs::read_to_string(&path).unwrap_or_else(|error| panic!("fixture {}: {error}", path.display()))
-}
 
 fn lab_query() -> Query {
     Query::new()
@@ -46,17 +28,6 @@ fn lab_query() -> Query {
         .with::<Pod>(Scope::all())
         .with::<Node>(Scope::all())
         .with::<ConfigMap>(Scope::all())
-}
-
-async fn start(text: &str, query: Query) -> Lab {
-    let directory = tempfile::tempdir().expect("a temporary directory");
-    let path = directory.path().join("lab.yaml");
-    fs::write(&path, text).expect("write the state file");
-    let shutdown = CancellationToken::new();
-    let state = ClusterState::start("test", Source::File(path.clone()), query, shutdown.clone())
-        .await
-        .expect("the file source starts");
-    Lab { _directory: directory, path, state, shutdown }
 }
 
 /// Replace the file the way editors save: a new file renamed over the old one.
@@ -77,7 +48,7 @@ fn keys<K: Kind>(snapshot: &Snapshot) -> Vec<String> {
 /// A `v1 List` of Services, an EndpointSlice and a Pod loads into a synced snapshot of typed objects.
 #[tokio::test]
 async fn loads_a_v1_list() {
-    let lab = start(&fixture("lab-list.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-list.yaml"), lab_query()).await;
     let snapshot = lab.state.snapshot();
     assert!(snapshot.is_synced());
     assert_eq!(
@@ -98,7 +69,7 @@ async fn loads_a_v1_list() {
 /// A multi-document stream loads every document's object, cluster-scoped ones included.
 #[tokio::test]
 async fn loads_a_multi_document_stream() {
-    let lab = start(&fixture("lab-stream.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), lab_query()).await;
     let snapshot = lab.state.snapshot();
     assert!(snapshot.is_synced());
     assert_eq!(keys::<Service>(&snapshot).len(), 3);
@@ -112,7 +83,7 @@ async fn loads_a_multi_document_stream() {
 /// An editor-style save (rename over the file) is seen, and the next snapshot has the change.
 #[tokio::test]
 async fn change_by_rename_is_seen() {
-    let lab = start(&fixture("lab-stream.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), lab_query()).await;
     let mut changes = lab.state.changes();
     let before = lab.state.snapshot().generation();
     save_by_rename(&lab.path, &fixture("lab-stream.yaml").replace("nodePort: 31813", "nodePort: 30080"));
@@ -125,7 +96,7 @@ async fn change_by_rename_is_seen() {
 /// An in-place rewrite (`kubectl get ... > file`) is seen too, here adding an object.
 #[tokio::test]
 async fn rewrite_in_place_is_seen() {
-    let lab = start(&fixture("lab-stream.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), lab_query()).await;
     let mut changes = lab.state.changes();
     let added = "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: kind-worker2\n";
     fs::write(&lab.path, format!("{}{added}", fixture("lab-stream.yaml"))).expect("rewrite the file");
@@ -136,7 +107,7 @@ async fn rewrite_in_place_is_seen() {
 /// An object removed from the file disappears from the next snapshot; the others stay.
 #[tokio::test]
 async fn removed_object_disappears() {
-    let lab = start(&fixture("lab-list.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-list.yaml"), lab_query()).await;
     let mut changes = lab.state.changes();
     let text = fixture("lab-list.yaml");
     let (head, tail) = text
@@ -153,7 +124,7 @@ async fn removed_object_disappears() {
 #[tokio::test]
 async fn bad_yaml_keeps_the_last_good_state() {
     let (logs, _guard) = Logs::capture();
-    let lab = start(&fixture("lab-stream.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), lab_query()).await;
     let mut changes = lab.state.changes();
     let good = lab.state.snapshot();
     let broken = fixture("lab-stream.yaml").replace("name: headless-service", "name: [headless-service");
@@ -177,7 +148,7 @@ async fn bad_yaml_keeps_the_last_good_state() {
 #[tokio::test]
 async fn undecodable_document_keeps_the_last_good_state() {
     let (logs, _guard) = Logs::capture();
-    let lab = start(&fixture("lab-stream.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), lab_query()).await;
     let good = lab.state.snapshot();
     save_by_rename(&lab.path, &fixture("lab-stream.yaml").replace("nodePort: 31813", "nodePort: high"));
     let line = logs.wait_for("is not valid").await;
@@ -190,7 +161,7 @@ async fn undecodable_document_keeps_the_last_good_state() {
 #[tokio::test]
 async fn deleted_file_keeps_state_until_it_is_back() {
     let (logs, _guard) = Logs::capture();
-    let lab = start(&fixture("lab-stream.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), lab_query()).await;
     let mut changes = lab.state.changes();
     let good = lab.state.snapshot();
     fs::remove_file(&lab.path).expect("delete the file");
@@ -214,7 +185,7 @@ async fn scopes_filter_the_file() {
         .with::<Service>(Scope::namespace("default").labels("app=app"))
         .with::<ConfigMap>(Scope::namespace("metallb-system"))
         .with::<Node>(Scope::all().labels("kubernetes.io/hostname notin (kind-worker)"));
-    let lab = start(&fixture("lab-stream.yaml"), query).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), query).await;
     let snapshot = lab.state.snapshot();
     assert_eq!(keys::<Service>(&snapshot), ["default/clusterip-service", "default/loadbalancer-service"]);
     assert!(snapshot.objects::<ConfigMap>().is_empty());
@@ -224,10 +195,10 @@ async fn scopes_filter_the_file() {
 /// At start, a missing file or an invalid one is an error that names the file (and the document).
 #[tokio::test]
 async fn start_fails_on_a_missing_or_invalid_file() {
-    let directory = tempfile::tempdir().expect("a temporary directory");
-    let path = directory.path().join("lab.yaml");
     let start = |path: PathBuf| ClusterState::start("test", Source::File(path), lab_query(), CancellationToken::new());
-    let missing = start(path.clone()).await.expect_err("no file yet");
+    let (_directory, path) = state_file("");
+    fs::remove_file(&path).expect("remove the file");
+    let missing = start(path.clone()).await.expect_err("no file");
     assert!(matches!(missing, Error::ReadFile { .. }), "{missing}");
     assert!(missing.to_string().contains(&path.display().to_string()), "{missing}");
 
@@ -241,9 +212,7 @@ async fn start_fails_on_a_missing_or_invalid_file() {
 #[tokio::test]
 async fn bad_selector_fails_at_start() {
     let query = Query::new().with::<Service>(Scope::all().labels("app in web"));
-    let directory = tempfile::tempdir().expect("a temporary directory");
-    let path = directory.path().join("lab.yaml");
-    fs::write(&path, fixture("lab-stream.yaml")).expect("write");
+    let (_directory, path) = state_file(&fixture("lab-stream.yaml"));
     let error = ClusterState::start("test", Source::File(path), query, CancellationToken::new())
         .await
         .expect_err("bad selector");
@@ -253,7 +222,7 @@ async fn bad_selector_fails_at_start() {
 /// Cancelling the shutdown token ends subscriptions and `wait_synced`.
 #[tokio::test]
 async fn shutdown_ends_subscriptions() {
-    let lab = start(&fixture("lab-stream.yaml"), lab_query()).await;
+    let lab = Lab::start(&fixture("lab-stream.yaml"), lab_query()).await;
     let mut changes = lab.state.changes();
     lab.shutdown.cancel();
     let next = tokio::time::timeout(WAIT, changes.next()).await.expect("next returns at shutdown");

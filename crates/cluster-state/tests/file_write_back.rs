@@ -4,48 +4,20 @@
 //! tested byte for byte, and the patched object is compared field by field with the original plus the
 //! status.
 
+mod file_lab;
 mod log_capture;
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cluster_state::k8s_openapi::api::core::v1::Service;
-use cluster_state::{ClusterState, Error, Event, Query, Scope, Snapshot, Source};
+use cluster_state::{Error, Event, Query, Scope, Snapshot};
+use file_lab::{Lab, fixture};
 use log_capture::Logs;
 use serde_json::{Value, json};
-use tempfile::TempDir;
-use tokio_util::sync::CancellationToken;
-
-/// A running file source on a copy of a fixture.
-struct Lab {
-    _directory: TempDir,
-    path: PathBuf,
-    state: ClusterState,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-fn fixture(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
-    fs::read_to_string(&path).unwrap_or_else(|error| panic!("fixture {}: {error}", path.display()))
-}
 
 async fn start(fixture_name: &str) -> Lab {
-    let directory = tempfile::tempdir().expect("a temporary directory");
-    let path = directory.path().join("lab.yaml");
-    fs::write(&path, fixture(fixture_name)).expect("write the state file");
-    let shutdown = CancellationToken::new();
-    let query = Query::new().with::<Service>(Scope::all());
-    let state = ClusterState::start("mini-lb-controller", Source::File(path.clone()), query, shutdown.clone())
-        .await
-        .expect("the file source starts");
-    Lab { _directory: directory, path, state, shutdown }
+    Lab::start(&fixture(fixture_name), Query::new().with::<Service>(Scope::all())).await
 }
 
 fn service(snapshot: &Snapshot, name: &str) -> Service {

@@ -114,28 +114,17 @@ impl<K> Change<K> {
 #[cfg(test)]
 mod tests {
     use k8s_openapi::api::core::v1::Service;
-    use kube::api::ObjectMeta;
 
     use super::*;
-
-    fn service(name: &str) -> Service {
-        Service {
-            metadata: ObjectMeta {
-                namespace: Some("default".into()),
-                name: Some(name.into()),
-                ..ObjectMeta::default()
-            },
-            ..Service::default()
-        }
-    }
+    use crate::fixtures::service;
 
     /// A relist publishes nothing until InitDone, then exactly the listed objects at once.
     #[test]
     fn relist_swaps_in_the_full_list_at_the_end() {
         let mut relist = Relist::default();
         assert!(relist.step(watcher::Event::Init).is_none());
-        assert!(relist.step(watcher::Event::InitApply(service("web"))).is_none());
-        assert!(relist.step(watcher::Event::InitApply(service("db"))).is_none());
+        assert!(relist.step(watcher::Event::InitApply(service("default", "web"))).is_none());
+        assert!(relist.step(watcher::Event::InitApply(service("default", "db"))).is_none());
         let Some(Change::Replace(objects)) = relist.step(watcher::Event::InitDone) else {
             panic!("InitDone replaces the kind");
         };
@@ -155,9 +144,9 @@ mod tests {
     #[test]
     fn watch_events_change_one_object() {
         let mut relist = Relist::default();
-        assert!(matches!(relist.step(watcher::Event::Apply(service("web"))), Some(Change::Apply(_))));
+        assert!(matches!(relist.step(watcher::Event::Apply(service("default", "web"))), Some(Change::Apply(_))));
         assert!(matches!(
-            relist.step(watcher::Event::Delete(service("web"))),
+            relist.step(watcher::Event::Delete(service("default", "web"))),
             Some(Change::Delete(key)) if key.name == "web"
         ));
     }

@@ -3,8 +3,8 @@
 //! A status patch is a JSON merge patch of `{"status": ...}` sent to the object's `status` subresource,
 //! with the component's name as field manager, so `kubectl get -o yaml --show-managed-fields` says who
 //! wrote it. Events go through kube's [`Recorder`], which creates `events.k8s.io/v1` Events and turns
-//! repeats into a series instead of a flood. Neither waits for the watch: the change comes back to the
-//! snapshot like any other.
+//! repeats into a series instead of a flood; the reporting instance is the host name, which in a cluster
+//! is the pod's name. Neither waits for the watch: the change comes back to the snapshot like any other.
 
 use kube::Client;
 use kube::api::{Patch, PatchParams};

@@ -75,12 +75,13 @@ impl FileSource {
     /// Re-read the file after every change until shutdown.
     async fn follow(self: Arc<Self>, mut watch: FileWatch, shutdown: CancellationToken) {
         loop {
-            tokio::select! {
+            let changed = tokio::select! {
                 () = shutdown.cancelled() => return,
-                changed = watch.changed() => if !changed {
-                    warn!(file = %self.path.display(), "the file watch stopped; changes to the file are no longer seen");
-                    return;
-                },
+                changed = watch.changed() => changed,
+            };
+            if !changed {
+                warn!(file = %self.path.display(), "the file watch stopped; changes to the file are no longer seen");
+                return;
             }
             self.reread().await;
         }
