@@ -3,6 +3,8 @@
 //! The fixtures in `tests/fixtures` are the lab's objects as `kubectl get -o yaml` prints them. Each test
 //! gets its own temporary directory, so file-system events from one test never reach another.
 
+#![allow(dead_code, reason = "each test binary uses its own part of this module")]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
