@@ -44,7 +44,11 @@ impl KindSlot {
     }
 }
 
-/// Every requested kind's objects at one moment; see the [module docs](self).
+/// Every requested kind's objects at one moment.
+///
+/// Immutable and cheap to clone (one `Arc`): hand it to a reconcile function, keep it across `.await`s,
+/// compare two of them by [`generation`](Snapshot::generation). Objects are shared between snapshots, not
+/// copied, so a new snapshot after one change costs one map of pointers for that kind.
 #[derive(Clone)]
 pub struct Snapshot {
     inner: Arc<Contents>,
