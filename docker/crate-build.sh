@@ -1,41 +1,58 @@
 #!/bin/sh
-# Build steps every crate's Dockerfile shares, run inside lab/rust-builder.
-#   crate-build.sh manifests DIR   copy only Cargo.toml/Cargo.lock files of the workspace into DIR
-#   crate-build.sh deps CRATE      compile CRATE's dependencies against empty sources (a cacheable layer)
-#   crate-build.sh rootfs CRATE    compile CRATE and lay out /rootfs: the binary in /bin, the shared
-#                                  libraries it links at their paths, and a passwd/group for user 65532
+# Build steps of the workspace Dockerfile, run inside lab/rust-builder.
+#   crate-build.sh manifests DIR     copy the workspace's Cargo.toml/Cargo.lock files into DIR, with an empty
+#                                    stand-in for every target source (src/main.rs, src/lib.rs, src/bin/*.rs)
+#   crate-build.sh deps              compile every dependency of every workspace binary against those stand-ins
+#                                    (one cacheable layer: it changes only when a manifest does)
+#   crate-build.sh rootfs CRATE...   compile every workspace binary once, then lay out /rootfs/CRATE for each:
+#                                    the binary in /bin, the shared libraries it links at their paths, and a
+#                                    passwd/group for user 65532
 set -eu
+
+# The workspace's own packages, whose stand-in builds must be forgotten before the real sources compile.
+members() {
+  find . -name target -prune -o -name Cargo.toml -print | while read -r toml; do
+    sed -n 's/^name = "\(.*\)"$/\1/p' "$toml" | head -n1
+  done
+}
+
 cmd=$1
 shift
 case "$cmd" in
   manifests)
-    mkdir -p "$1"
+    out=$1
+    mkdir -p "$out"
     find . -name target -prune -o \( -name Cargo.toml -o -name Cargo.lock -o -name rustfmt.toml \) -print \
-      | xargs -I{} cp --parents {} "$1"/
+      | xargs -I{} cp --parents {} "$out"/
+    # Stand-ins keep the same target layout, so cargo sees the same binaries and libraries.
+    find . -name target -prune -o -path '*/src/main.rs' -print -o -path '*/src/bin/*.rs' -print | while read -r f; do
+      mkdir -p "$out/$(dirname "$f")" && echo 'fn main() {}' > "$out/$f"
+    done
+    find . -name target -prune -o -path '*/src/lib.rs' -print | while read -r f; do
+      mkdir -p "$out/$(dirname "$f")" && : > "$out/$f"
+    done
     ;;
   deps)
-    crate=$1
-    for toml in */Cargo.toml; do
-      d=$(dirname "$toml")
-      mkdir -p "$d/src"
-      echo 'fn main() {}' > "$d/src/main.rs"
-      touch "$d/src/lib.rs"
+    cargo build --release --locked --workspace --bins
+    # Forget the stand-ins themselves, so the real sources are compiled whatever their timestamps.
+    for name in $(members); do
+      rm -rf target/release/.fingerprint/"$name"-* target/release/deps/*"$(echo "$name" | tr - _)"* \
+        "target/release/$name"
     done
-    cargo build --release --locked -p "$crate"
-    # Forget the empty crate itself, so the real sources are compiled whatever their timestamps.
-    rm -rf */src target/release/.fingerprint/"$crate"-* target/release/deps/*"$(echo "$crate" | tr - _)"*
     ;;
   rootfs)
-    crate=$1
-    cargo build --release --locked -p "$crate" --bins
-    mkdir -p /rootfs/bin /rootfs/etc
-    cp "target/release/$crate" /rootfs/bin/
-    for lib in $(ldd "target/release/$crate" | grep -o '/[^ ]*'); do
-      mkdir -p "/rootfs$(dirname "$lib")"
-      cp -L "$lib" "/rootfs$lib"
+    cargo build --release --locked --workspace --bins
+    for crate in "$@"; do
+      root=/rootfs/$crate
+      mkdir -p "$root/bin" "$root/etc"
+      cp "target/release/$crate" "$root/bin/"
+      for lib in $(ldd "target/release/$crate" | grep -o '/[^ ]*'); do
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+      done
+      echo 'nonroot:x:65532:65532:nonroot:/:/nonexistent' > "$root/etc/passwd"
+      echo 'nonroot:x:65532:' > "$root/etc/group"
     done
-    echo 'nonroot:x:65532:65532:nonroot:/:/nonexistent' > /rootfs/etc/passwd
-    echo 'nonroot:x:65532:' > /rootfs/etc/group
     ;;
   *)
     echo "crate-build.sh: unknown step '$cmd' (manifests, deps or rootfs)" >&2

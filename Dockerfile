@@ -1,0 +1,41 @@
+# Every image of the workspace, from one build. Build a part by its target, from the workspace root:
+#   scripts/base-images && docker build --target go-web -t lab/go-web:dev .
+# (scripts/images builds them all.) Nothing can be pulled here, so the builder is lab/rust-builder, made
+# locally by scripts/base-images.
+#
+# `manifests` keeps only the Cargo manifests (and empty stand-ins for the sources), so `deps`, which compiles
+# every dependency of every binary, stays cached until a manifest changes; `build` then compiles all the
+# workspace's binaries once (docker/crate-build.sh holds the steps). Each image below is `scratch` with its
+# binary and the few glibc libraries it links, run as numeric user 65532.
+ARG BUILDER=lab/rust-builder:latest
+
+FROM ${BUILDER} AS manifests
+WORKDIR /src
+COPY . .
+RUN docker/crate-build.sh manifests /manifests
+
+FROM ${BUILDER} AS deps
+WORKDIR /src
+COPY docker/crate-build.sh /usr/local/bin/
+COPY --from=manifests /manifests/ ./
+RUN crate-build.sh deps
+
+FROM deps AS build
+COPY . .
+RUN crate-build.sh rootfs go-web dnsutils \
+ && for tool in host dig nslookup wget sleep; do ln -s dnsutils "/rootfs/dnsutils/bin/$tool"; done
+
+# The lab's web server: the app on 8080 (the lab's port), admin (/metrics, /livez, /readyz) on 9090.
+FROM scratch AS go-web
+COPY --from=build /rootfs/go-web/ /
+USER 65532:65532
+EXPOSE 8080 9090
+ENTRYPOINT ["/bin/go-web"]
+
+# The lab's dnsutils pod: host, dig, nslookup, wget and sleep on PATH (one multi-call binary); the pod runs
+# `sleep 3600` and the walkthrough `kubectl exec`s the tools.
+FROM scratch AS dnsutils
+COPY --from=build /rootfs/dnsutils/ /
+ENV PATH=/bin
+USER 65532:65532
+CMD ["sleep", "3600"]
