@@ -12,35 +12,13 @@
 //! - tools: `host`, `dig`, `nslookup` (each with its options module), each exposing
 //!   `main(args) -> exit code` for the multi-call binary.
 
-pub mod asking;
-pub mod console;
-pub mod dig;
-pub mod dig_options;
-pub mod dig_plus;
-pub mod dig_stats;
-pub mod edns_text;
 pub mod error;
-pub mod extra_rdata;
-pub mod host;
-pub mod host_options;
-pub mod host_transfer;
-pub mod locale;
-pub mod message_text;
-pub mod nslookup;
-pub mod nslookup_options;
-pub mod presentation;
-pub mod query;
-pub mod rdata_rules;
-pub mod rdata_text;
-pub mod reply;
-pub mod resolv_conf;
-pub mod search;
-pub mod sleep;
-pub mod svcb_text;
-pub mod transport;
-pub mod types;
-pub mod wget;
-pub mod wire_check;
+pub mod net;
+pub mod protocol;
+pub mod resolver;
+pub mod text;
+pub mod tools;
+pub mod wire;
 
 /// What `host -V`, `dig -v` and dig's greeting print: the BIND release whose output these tools reproduce,
 /// so scripts comparing versions see 9.18.49, then who we really are, so nobody mistakes us for BIND.

@@ -13,11 +13,11 @@ fn main() {
     }
     let rest: Vec<OsString> = args.into_iter().skip(1).collect();
     let code = match tool.as_str() {
-        "dig" => dnsutils::dig::main(rest),
-        "host" => dnsutils::host::main(rest),
-        "nslookup" => dnsutils::nslookup::main(rest),
-        "sleep" => dnsutils::sleep::main(rest),
-        "wget" => dnsutils::wget::main(rest),
+        "dig" => dnsutils::tools::dig::main(rest),
+        "host" => dnsutils::tools::host::main(rest),
+        "nslookup" => dnsutils::tools::nslookup::main(rest),
+        "sleep" => dnsutils::tools::sleep::main(rest),
+        "wget" => dnsutils::tools::wget::main(rest),
         _ => 64,
     };
     std::process::exit(code);

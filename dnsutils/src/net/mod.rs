@@ -1,0 +1,2 @@
+//! The socket code.
+pub mod sockets;

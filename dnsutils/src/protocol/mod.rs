@@ -1,0 +1,2 @@
+//! Protocol codes: record type and class mnemonics, both ways.
+pub mod mnemonics;

@@ -1,0 +1,3 @@
+//! resolv.conf and the search walk.
+pub mod conf;
+pub mod search;

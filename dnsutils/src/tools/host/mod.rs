@@ -1,0 +1,5 @@
+//! host.
+pub mod flow;
+pub mod options;
+pub mod transfer;
+pub use flow::main;

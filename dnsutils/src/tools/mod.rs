@@ -1,0 +1,9 @@
+//! The tools.
+pub mod asker;
+pub mod console;
+pub mod dig;
+pub mod host;
+pub mod locale;
+pub mod nslookup;
+pub mod sleep;
+pub mod wget;

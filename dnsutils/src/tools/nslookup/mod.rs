@@ -1,0 +1,4 @@
+//! nslookup.
+pub mod flow;
+pub mod options;
+pub use flow::main;
