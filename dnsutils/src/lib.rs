@@ -1,16 +1,17 @@
 //! `dnsutils`: the DNS tools of the lab's `dnsutils` pod (`host`, `dig`, `nslookup`) plus the `wget` and
 //! `sleep` it uses, rebuilt on hickory-proto so their output matches BIND 9.18 byte for byte.
 //!
-//! Layout of the DNS tools, from pure to I/O:
-//! - words and text: `types` (type/class mnemonics), `presentation` (names, strings, record lines),
-//!   `rdata_text` and `extra_rdata` (rdata), `message_text` (header and sections), `edns_text`;
-//! - messages: `query` (what each tool sends), `reply` (decoding as BIND's parser does), with
-//!   `wire_check` and `rdata_rules` (BIND's verdict on damaged names and rdata);
-//! - resolver settings: `resolv_conf`, `search` (the search walk and reverse names);
-//! - I/O: `transport` (UDP/TCP with BIND's retries and notices), `asking` (one query end to end),
-//!   `console` (output that never panics);
-//! - tools: `host`, `dig`, `nslookup` (each with its options module), each exposing
-//!   `main(args) -> exit code` for the multi-call binary.
+//! Layers, each a folder, each depending only on the ones listed before it:
+//! - [`protocol`]: the protocol's numbers by name (`Rcode`, record types, `Family`...) and BIND's mnemonics;
+//! - [`wire`]: bytes to structs and back, with no text and no I/O (names, rdata checks, replies, queries);
+//! - [`net`]: the only socket code, behind the [`net::Exchange`] trait, reporting typed events and
+//!   returning each reply parsed once;
+//! - [`text`]: structs (and the network's events) to BIND's text, with no I/O;
+//! - [`resolver`]: resolv.conf, the search walk and the servers to ask;
+//! - [`tools`]: `host`, `dig` and `nslookup` (each its options, flow and output), `wget` and `sleep`, each
+//!   exposing `main(args) -> exit code` for the multi-call binary.
+//!
+//! [`error`] is the one error type of the DNS tools.
 
 pub mod error;
 pub mod net;

@@ -1,8 +1,11 @@
-//! Record type and class mnemonics as BIND spells them.
+//! Record type and class mnemonics as BIND spells them, and the other words the command lines name protocol
+//! values with (`ixfr=N`).
 //!
 //! BIND prints and parses types and classes through its own tables (`A`, `NSAP-PTR`, `TYPE65280`,
 //! `CLASS3`...). hickory's `Display` differs for unknown codes, so the tools use these two small
 //! tables both ways: parsing `-t`/`-c`/positional arguments and printing questions and records.
+
+use crate::protocol::codes::class;
 
 /// Every type mnemonic BIND 9.18 knows, by code.
 const TYPES: &[(u16, &str)] = &[
@@ -94,7 +97,8 @@ const TYPES: &[(u16, &str)] = &[
 ];
 
 /// Class mnemonics by code; `CHAOS` and `HESIOD` are accepted as input aliases.
-const CLASSES: &[(u16, &str)] = &[(1, "IN"), (3, "CH"), (4, "HS"), (254, "NONE"), (255, "ANY")];
+const CLASSES: &[(u16, &str)] =
+    &[(class::IN, "IN"), (class::CH, "CH"), (class::HS, "HS"), (class::NONE, "NONE"), (class::ANY, "ANY")];
 
 /// The text BIND prints for a record type: its mnemonic, or `TYPE<code>`.
 pub fn type_text(code: u16) -> String {
@@ -125,8 +129,8 @@ pub fn class_text(code: u16) -> String {
 pub fn parse_class(text: &str) -> Option<u16> {
     let upper = text.to_ascii_uppercase();
     match upper.as_str() {
-        "CHAOS" => return Some(3),
-        "HESIOD" => return Some(4),
+        "CHAOS" => return Some(class::CH),
+        "HESIOD" => return Some(class::HS),
         _ => {}
     }
     if let Some((code, _)) = CLASSES.iter().find(|(_, name)| *name == upper) {
@@ -143,32 +147,13 @@ fn parse_code(digits: &str) -> Option<u16> {
     digits.parse().ok()
 }
 
-/// Codes of the types the tools look up by default or by name in their output logic.
-pub mod code {
-    /// IPv4 address.
-    pub const A: u16 = 1;
-    /// Name server.
-    pub const NS: u16 = 2;
-    /// Alias.
-    pub const CNAME: u16 = 5;
-    /// Start of authority.
-    pub const SOA: u16 = 6;
-    /// Reverse pointer.
-    pub const PTR: u16 = 12;
-    /// Mail exchanger.
-    pub const MX: u16 = 15;
-    /// IPv6 address.
-    pub const AAAA: u16 = 28;
-    /// EDNS pseudo-record.
-    pub const OPT: u16 = 41;
-    /// Zone transfer (needs TCP).
-    pub const AXFR: u16 = 252;
-    /// Incremental zone transfer.
-    pub const IXFR: u16 = 251;
-    /// Every type.
-    pub const ANY: u16 = 255;
-    /// The Internet class.
-    pub const IN: u16 = 1;
+/// `ixfr=N` (dig's and host's way to ask for an IXFR from serial N): the serial.
+pub fn parse_ixfr(text: &str) -> Option<u32> {
+    let (keyword, serial) = text.split_once('=')?;
+    if !keyword.eq_ignore_ascii_case("ixfr") {
+        return None;
+    }
+    serial.parse().ok()
 }
 
 #[cfg(test)]
@@ -200,5 +185,14 @@ mod tests {
         assert_eq!(parse_class("in"), Some(1));
         assert_eq!(parse_class("CLASS42"), Some(42));
         assert_eq!(class_text(42), "CLASS42");
+    }
+
+    /// `ixfr=N` gives the serial; other words do not.
+    #[test]
+    fn ixfr_serials() {
+        assert_eq!(parse_ixfr("ixfr=42"), Some(42));
+        assert_eq!(parse_ixfr("IXFR=0"), Some(0));
+        assert_eq!(parse_ixfr("ixfr"), None);
+        assert_eq!(parse_ixfr("axfr=1"), None);
     }
 }

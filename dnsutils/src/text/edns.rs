@@ -1,17 +1,19 @@
 //! dig's `;; OPT PSEUDOSECTION:`: the EDNS version, flags and UDP size of a reply, then one line per
 //! option (NSID, COOKIE, Extended DNS Errors, others as hex) in dig 9.18's words.
 
+use crate::protocol::codes::edns_flag::DNSSEC_OK;
+use crate::protocol::codes::edns_option;
 use crate::wire::reply::OptRecord;
 
 /// The `;; OPT PSEUDOSECTION:` block.
 /// `sent` marks dig's own query (`+qr`), whose COOKIE has no verdict.
 pub fn opt_pseudosection(opt: &OptRecord, sent: bool) -> String {
     let mut flags = String::new();
-    if opt.flags & 0x8000 != 0 {
+    if opt.flags & DNSSEC_OK != 0 {
         flags.push_str(" do");
     }
     let mut text = format!(";; OPT PSEUDOSECTION:\n; EDNS: version: {}, flags:{flags}", opt.version);
-    let mbz = opt.flags & 0x7fff;
+    let mbz = opt.flags & !DNSSEC_OK;
     if mbz != 0 {
         text.push_str(&format!("; MBZ: 0x{mbz:04x}"));
     }
@@ -57,8 +59,8 @@ fn edns_option_line(option: u16, value: &[u8], sent: bool) -> String {
     let printable: String =
         value.iter().map(|&b| if (0x20..0x7f).contains(&b) { char::from(b) } else { '.' }).collect();
     match option {
-        3 => format!("; NSID: {} (\"{printable}\")\n", spaced_hex(value)),
-        15 if value.len() >= 2 => {
+        edns_option::NSID => format!("; NSID: {} (\"{printable}\")\n", spaced_hex(value)),
+        edns_option::EDE if value.len() >= 2 => {
             let info = u16::from_be_bytes([value[0], value[1]]);
             let extra = &value[2..];
             let mut line = format!("; EDE: {info}");
@@ -70,7 +72,7 @@ fn edns_option_line(option: u16, value: &[u8], sent: bool) -> String {
             }
             line + "\n"
         }
-        10 => {
+        edns_option::COOKIE => {
             let verdict = match (sent, value.len()) {
                 (true, _) => "",
                 (false, 8) => " (echoed)",
@@ -101,6 +103,6 @@ mod tests {
     /// EDE options print their code and purpose (captured from dig against knotd's REFUSED).
     #[test]
     fn ede_line() {
-        assert_eq!(edns_option_line(15, &[0, 20], false), "; EDE: 20 (Not Authoritative)\n");
+        assert_eq!(edns_option_line(edns_option::EDE, &[0, 20], false), "; EDE: 20 (Not Authoritative)\n");
     }
 }

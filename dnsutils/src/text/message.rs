@@ -6,8 +6,11 @@
 
 use hickory_proto::rr::Record;
 
-use crate::text::record::{LineStyle, question_line, record_line, record_type_code};
-use crate::wire::reply::{Header, Reply};
+use crate::protocol::codes::{Opcode, Rcode};
+use crate::text::layout::LineStyle;
+use crate::text::record::{grouped, question_line, record_line};
+use crate::wire::header::{Header, flag};
+use crate::wire::reply::Reply;
 
 /// Opcode mnemonics by code.
 const OPCODES: [&str; 16] = [
@@ -58,45 +61,45 @@ const RCODES: [&str; 24] = [
 ];
 
 /// The mnemonic of an opcode.
-pub fn opcode_text(opcode: u16) -> &'static str {
-    OPCODES.get(usize::from(opcode)).copied().unwrap_or("RESERVED")
+pub fn opcode_text(opcode: Opcode) -> &'static str {
+    OPCODES.get(usize::from(opcode.0)).copied().unwrap_or("RESERVED")
 }
 
 /// host's and nslookup's own rcode table, which stops at BADVERS and writes `?N` beyond it.
-pub fn short_rcode_text(rcode: u16) -> String {
-    match RCODES.get(usize::from(rcode)) {
-        Some(text) if rcode <= 16 => (*text).to_string(),
-        _ => format!("?{rcode}"),
+pub fn short_rcode_text(rcode: Rcode) -> String {
+    match RCODES.get(usize::from(rcode.0)) {
+        Some(text) if rcode <= Rcode::BADVERS => (*text).to_string(),
+        _ => format!("?{}", rcode.0),
     }
 }
 
 /// The mnemonic of a response code, or its number when BIND has none.
-pub fn rcode_text(rcode: u16) -> String {
-    match RCODES.get(usize::from(rcode)) {
+pub fn rcode_text(rcode: Rcode) -> String {
+    match RCODES.get(usize::from(rcode.0)) {
         Some(text) => (*text).to_string(),
-        None => rcode.to_string(),
+        None => rcode.0.to_string(),
     }
 }
 
 /// The flag list after `;; flags:`, each with a leading space, in BIND's order.
 pub fn flags_text(header: &Header) -> String {
     const FLAGS: [(u16, &str); 7] = [
-        (0x8000, " qr"),
-        (0x0400, " aa"),
-        (0x0200, " tc"),
-        (0x0100, " rd"),
-        (0x0080, " ra"),
-        (0x0020, " ad"),
-        (0x0010, " cd"),
+        (flag::QR, " qr"),
+        (flag::AA, " aa"),
+        (flag::TC, " tc"),
+        (flag::RD, " rd"),
+        (flag::RA, " ra"),
+        (flag::AD, " ad"),
+        (flag::CD, " cd"),
     ];
-    FLAGS.iter().filter(|(bit, _)| header.flags & bit != 0).map(|(_, text)| *text).collect()
+    FLAGS.iter().filter(|(bit, _)| header.has(*bit)).map(|(_, text)| *text).collect()
 }
 
 /// The two header lines (without a trailing newline on the last).
 pub fn header_lines(reply: &Reply) -> String {
     let header = &reply.header;
     let mut flags = flags_text(header);
-    if header.flags & 0x0040 != 0 {
+    if header.has(flag::MBZ) {
         flags.push_str("; MBZ: 0x4");
     }
     let [questions, answers, authorities, additionals] = header.counts;
@@ -106,25 +109,6 @@ pub fn header_lines(reply: &Reply) -> String {
         rcode_text(reply.rcode()),
         header.id,
     )
-}
-
-/// Records grouped into rdatasets: by owner name, then by type, both in order of first appearance.
-pub fn grouped(records: &[Record]) -> Vec<&Record> {
-    let mut names: Vec<Vec<Vec<&Record>>> = Vec::new();
-    for record in records {
-        let same_name = names.iter_mut().find(|sets| sets[0][0].name == record.name);
-        match same_name {
-            Some(sets) => {
-                let key = (record_type_code(record), record.dns_class);
-                match sets.iter_mut().find(|set| (record_type_code(set[0]), set[0].dns_class) == key) {
-                    Some(set) => set.push(record),
-                    None => sets.push(vec![record]),
-                }
-            }
-            None => names.push(vec![vec![record]]),
-        }
-    }
-    names.into_iter().flatten().flatten().collect()
 }
 
 /// The section names in message order.
@@ -155,9 +139,6 @@ pub fn section_block(reply: &Reply, section: usize, style: &LineStyle) -> String
 mod tests {
     use super::*;
     use crate::wire::reply::parse;
-    use hickory_proto::rr::rdata::{A, CNAME};
-    use hickory_proto::rr::{Name, RData};
-    use std::str::FromStr;
 
     /// Flags keep BIND's order and leading spaces.
     #[test]
@@ -180,23 +161,9 @@ mod tests {
     /// Unknown response codes print as numbers; host's table stops at BADVERS.
     #[test]
     fn rcode_names() {
-        assert_eq!(rcode_text(2), "SERVFAIL");
-        assert_eq!(rcode_text(30), "30");
-        assert_eq!(short_rcode_text(16), "BADVERS");
-        assert_eq!(short_rcode_text(17), "?17");
-    }
-
-    /// Interleaved records come out grouped by owner and type.
-    #[test]
-    fn groups_rdatasets() {
-        let x = Name::from_str("x.").expect("name");
-        let y = Name::from_str("y.").expect("name");
-        let records = vec![
-            Record::from_rdata(x.clone(), 5, RData::A(A::new(1, 1, 1, 1))),
-            Record::from_rdata(y.clone(), 5, RData::CNAME(CNAME(x.clone()))),
-            Record::from_rdata(x.clone(), 5, RData::A(A::new(2, 2, 2, 2))),
-        ];
-        let order: Vec<&Name> = grouped(&records).into_iter().map(|r| &r.name).collect();
-        assert_eq!(order, [&x, &x, &y]);
+        assert_eq!(rcode_text(Rcode::SERVFAIL), "SERVFAIL");
+        assert_eq!(rcode_text(Rcode(30)), "30");
+        assert_eq!(short_rcode_text(Rcode::BADVERS), "BADVERS");
+        assert_eq!(short_rcode_text(Rcode(17)), "?17");
     }
 }

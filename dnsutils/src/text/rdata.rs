@@ -6,8 +6,11 @@ use hickory_proto::rr::rdata::SOA;
 use hickory_proto::rr::{RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
-use crate::text::rdata_uncommon::{CONTINUATION, Layout, generic};
-use crate::text::record::{name_text, quoted_string};
+use crate::protocol::codes::class;
+use crate::text::escape::{name_text, quoted_string};
+use crate::text::layout::{CONTINUATION, Layout, duration_words};
+use crate::text::rdata_blob::generic;
+use crate::wire::rdata_check::is_class_in_only;
 
 /// The rdata of a record in BIND's single-line text form.
 pub fn rdata_text(data: &RData) -> String {
@@ -17,8 +20,8 @@ pub fn rdata_text(data: &RData) -> String {
 /// The rdata of `record` in `layout`. Types BIND knows only in class IN (A, SRV...) are opaque in
 /// any other class, so they print in RFC 3597 form there.
 pub fn record_rdata_text(record: &Record, layout: Layout) -> String {
-    let rtype = u16::from(record.record_type());
-    if u16::from(record.dns_class) != 1 && crate::wire::rdata_check::is_class_in_only(rtype) {
+    let code = u16::from(record.record_type());
+    if u16::from(record.dns_class) != class::IN && is_class_in_only(code) {
         return generic(&raw_rdata(&record.data), layout);
     }
     rdata_text_in(&record.data, layout)
@@ -63,23 +66,6 @@ fn soa_text(soa: &SOA, layout: Layout) -> String {
     text.push_str(CONTINUATION);
     text.push(')');
     text
-}
-
-/// A duration as `dns_ttl_totext` spells it in comments: `2 hours`, `1 day 30 minutes`, `0 seconds`.
-pub fn duration_words(seconds: u32) -> String {
-    let parts = [
-        (seconds / 604_800, "week"),
-        (seconds / 86_400 % 7, "day"),
-        (seconds / 3600 % 24, "hour"),
-        (seconds / 60 % 60, "minute"),
-        (seconds % 60, "second"),
-    ];
-    let words: Vec<String> = parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
-        .collect();
-    if words.is_empty() { "0 seconds".to_string() } else { words.join(" ") }
 }
 
 /// Types without a hickory text form matching BIND's: BIND's text when known, else RFC 3597.
@@ -135,12 +121,5 @@ mod tests {
             rdata_text_in(&RData::SOA(soa), Layout::Multiline),
             "ns.dns.cluster.local. hostmaster.cluster.local. (\n\t\t\t\t1          ; serial\n\t\t\t\t7200       ; refresh (2 hours)\n\t\t\t\t1800       ; retry (30 minutes)\n\t\t\t\t86400      ; expire (1 day)\n\t\t\t\t30         ; minimum (30 seconds)\n\t\t\t\t)"
         );
-    }
-
-    /// Durations in words, plural only above one.
-    #[test]
-    fn durations() {
-        assert_eq!(duration_words(5400), "1 hour 30 minutes");
-        assert_eq!(duration_words(0), "0 seconds");
     }
 }

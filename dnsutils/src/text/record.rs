@@ -1,134 +1,38 @@
-//! Resource records as text, the way BIND's `dns_rdata_totext` and `dns_rdataset_totext` write them.
-//!
-//! Names (BIND's escaping, with or without the final dot), character-strings, and whole record
-//! lines laid out on BIND's tab/space column grid ([`Columns`]); the rdata itself comes from
-//! [`crate::text::rdata`]. Nothing here does I/O, so every format is pinned by unit tests against
-//! output captured from BIND 9.18.
+//! Whole record lines as BIND's `dns_rdataset_totext` writes them: owner, TTL, class, type and rdata on the
+//! column grid of a [`LineStyle`], and question lines (owner, class and type after a `;`). The rdata itself
+//! comes from [`crate::text::rdata`]. Every format is pinned by unit tests against output captured from
+//! BIND 9.18.
 
 use hickory_proto::op::Query;
-use hickory_proto::rr::{Name, Record};
-
-use crate::text::rdata::record_rdata_text;
-use crate::text::rdata_uncommon::Layout;
+use hickory_proto::rr::Record;
 
 use crate::protocol::mnemonics::{class_text, type_text};
-
-/// Column stops (in characters) of the fields after the owner name; BIND pads with tabs of width 8.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Columns {
-    /// Where the TTL starts.
-    pub ttl: usize,
-    /// Where the class starts.
-    pub class: usize,
-    /// Where the type starts.
-    pub rtype: usize,
-    /// Where the rdata starts.
-    pub rdata: usize,
-}
-
-/// `dns_master_style_debug` and dig's default style: 24/32/40/48.
-pub const DEFAULT_COLUMNS: Columns = Columns { ttl: 24, class: 32, rtype: 40, rdata: 48 };
-
-/// Which optional fields a record line carries (dig's `+nottl` / `+noclass`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LineStyle {
-    /// The column grid.
-    pub columns: Columns,
-    /// Print the TTL field.
-    pub ttl: bool,
-    /// Print the class field.
-    pub class: bool,
-    /// Print TTLs with units (`1h2m3s`, dig's `+ttlunits`).
-    pub ttl_units: bool,
-    /// Single-line rdata, or dig's `+multiline`.
-    pub layout: Layout,
-}
-
-/// The style host's verbose mode and dig's default output share.
-pub const DEFAULT_STYLE: LineStyle =
-    LineStyle { columns: DEFAULT_COLUMNS, ttl: true, class: true, ttl_units: false, layout: Layout::SingleLine };
-
-/// Pads `line` to column `col` with BIND's `indent()` rule: at least one character, tabs first.
-fn pad_to(line: &mut String, col: usize) {
-    let cur = line.chars().fold(0, |col, c| if c == '\t' { (col / 8 + 1) * 8 } else { col + 1 });
-    let to = col.max(cur + 1);
-    let tabs = to / 8 - cur / 8;
-    let mut at = cur;
-    if tabs > 0 {
-        line.extend(std::iter::repeat_n('\t', tabs));
-        at = (to / 8) * 8;
-    }
-    line.extend(std::iter::repeat_n(' ', to - at));
-}
-
-/// One label byte in BIND's master-file escaping.
-pub(crate) fn push_label_byte(out: &mut String, byte: u8) {
-    match byte {
-        b'"' | b'(' | b')' | b'.' | b';' | b'\\' | b'@' | b'$' => {
-            out.push('\\');
-            out.push(char::from(byte));
-        }
-        0x21..=0x7e => out.push(char::from(byte)),
-        _ => out.push_str(&format!("\\{byte:03}")),
-    }
-}
-
-/// A name as BIND prints it in records: escaped labels and a final dot (`.` for the root).
-pub fn name_text(name: &Name) -> String {
-    let mut out = name_text_no_dot(name);
-    if out != "." {
-        out.push('.');
-    }
-    out
-}
-
-/// A name as `dns_name_format` prints it for people (`Trying "x"`, host's owner names): no final dot.
-pub fn name_text_no_dot(name: &Name) -> String {
-    let mut out = String::new();
-    for (i, label) in name.iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        for &byte in label {
-            push_label_byte(&mut out, byte);
-        }
-    }
-    if out.is_empty() {
-        out.push('.');
-    }
-    out
-}
-
-/// A character-string in double quotes, escaping `"` and `\` and non-printable bytes as `\DDD`.
-pub fn quoted_string(bytes: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for &byte in bytes {
-        match byte {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(char::from(byte));
-            }
-            0x20..=0x7e => out.push(char::from(byte)),
-            _ => out.push_str(&format!("\\{byte:03}")),
-        }
-    }
-    out.push('"');
-    out
-}
+use crate::text::escape::name_text;
+use crate::text::layout::{LineStyle, pad_to, ttl_with_units};
+use crate::text::rdata::record_rdata_text;
 
 /// The numeric type of a record.
 pub fn record_type_code(record: &Record) -> u16 {
     u16::from(record.record_type())
 }
 
-/// A TTL as `dns_ttl_totext` writes it with units: `1w2d3h4m5s`, zero parts left out, `0s` for 0.
-pub fn ttl_with_units(ttl: u32) -> String {
-    let parts = [(ttl / 604_800, 'w'), (ttl / 86_400 % 7, 'd'), (ttl / 3600 % 24, 'h'), (ttl / 60 % 60, 'm')];
-    let mut text: String = parts.iter().filter(|(n, _)| *n > 0).map(|(n, unit)| format!("{n}{unit}")).collect();
-    if !ttl.is_multiple_of(60) || text.is_empty() {
-        text.push_str(&format!("{}s", ttl % 60));
+/// Records grouped into rdatasets: by owner name, then by type, both in order of first appearance.
+pub fn grouped(records: &[Record]) -> Vec<&Record> {
+    let mut names: Vec<Vec<Vec<&Record>>> = Vec::new();
+    for record in records {
+        let same_name = names.iter_mut().find(|sets| sets[0][0].name == record.name);
+        match same_name {
+            Some(sets) => {
+                let key = (record_type_code(record), record.dns_class);
+                match sets.iter_mut().find(|set| (record_type_code(set[0]), set[0].dns_class) == key) {
+                    Some(set) => set.push(record),
+                    None => sets.push(vec![record]),
+                }
+            }
+            None => names.push(vec![vec![record]]),
+        }
     }
-    text
+    names.into_iter().flatten().flatten().collect()
 }
 
 /// A full record line: owner, TTL, class, type and rdata on the column grid of `style`.
@@ -165,32 +69,13 @@ pub fn question_line(query: &Query, style: &LineStyle) -> String {
     format!(";{line}")
 }
 
-/// `isc_hex_dump`-style dump used after `;; Got bad packet`: 16 bytes a line, hex then printable text.
-pub fn hex_dump(bytes: &[u8]) -> String {
-    let mut out = format!("{} bytes\n", bytes.len());
-    for chunk in bytes.chunks(16) {
-        let mut line = String::new();
-        for byte in chunk {
-            line.push_str(&format!("{byte:02x} "));
-        }
-        line.push_str(&" ".repeat((16 - chunk.len()) * 3));
-        line.push_str(&" ".repeat(9));
-        for &byte in chunk {
-            // BIND's dump shows printable ASCII except space and `~`.
-            line.push(if (0x21..0x7e).contains(&byte) { char::from(byte) } else { '.' });
-        }
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::layout::DEFAULT_STYLE;
     use hickory_proto::rr::RData;
-    use hickory_proto::rr::rdata::A;
-    use hickory_proto::rr::{DNSClass, RecordType};
+    use hickory_proto::rr::rdata::{A, CNAME};
+    use hickory_proto::rr::{Name, RecordType};
     use std::str::FromStr;
 
     fn name(text: &str) -> Name {
@@ -223,33 +108,17 @@ mod tests {
         assert_eq!(question_line(&q, &DEFAULT_STYLE), ";a.test.\t\t\t\tIN\tA");
     }
 
-    /// TTL units as dig's `+ttlunits` prints them.
+    /// Interleaved records come out grouped by owner and type.
     #[test]
-    fn ttl_units() {
-        assert_eq!(ttl_with_units(30), "30s");
-        assert_eq!(ttl_with_units(7200), "2h");
-        assert_eq!(ttl_with_units(694_861), "1w1d1h1m1s");
-        assert_eq!(ttl_with_units(0), "0s");
-    }
-
-    /// Special characters in labels are escaped; the root is a lone dot.
-    #[test]
-    fn names_are_escaped() {
-        assert_eq!(name_text(&name("esc\\.aped.cluster.local.")), "esc\\.aped.cluster.local.");
-        assert_eq!(name_text(&Name::root()), ".");
-        assert_eq!(name_text_no_dot(&name("a.b.")), "a.b");
-        let class = DNSClass::IN;
-        assert_eq!(class_text(u16::from(class)), "IN");
-    }
-
-    /// The hex dump matches BIND's layout (captured from host on a garbage reply).
-    #[test]
-    fn hex_dump_layout() {
-        let bytes = [0x42, 0x92, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 5, b'h', b'e', b'l', b'l', b'o'];
-        assert_eq!(
-            hex_dump(&bytes),
-            "18 bytes\n42 92 81 80 00 01 00 01 00 00 00 00 05 68 65 6c          B............hel\n\
-             6c 6f                                                    lo\n"
-        );
+    fn groups_rdatasets() {
+        let x = Name::from_str("x.").expect("name");
+        let y = Name::from_str("y.").expect("name");
+        let records = vec![
+            Record::from_rdata(x.clone(), 5, RData::A(A::new(1, 1, 1, 1))),
+            Record::from_rdata(y.clone(), 5, RData::CNAME(CNAME(x.clone()))),
+            Record::from_rdata(x.clone(), 5, RData::A(A::new(2, 2, 2, 2))),
+        ];
+        let order: Vec<&Name> = grouped(&records).into_iter().map(|r| &r.name).collect();
+        assert_eq!(order, [&x, &x, &y]);
     }
 }

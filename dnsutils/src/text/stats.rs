@@ -5,12 +5,12 @@
 
 use std::time::SystemTime;
 
-use crate::net::sockets::{Protocol, Received, server_text};
-use crate::wire::reply::Reply;
+use crate::net::event::{Protocol, Received};
+use crate::text::notice::server_text;
 
 /// The statistics footer and its trailing blank line.
-pub fn stats(reply: &Reply, received: &Received, label: &str) -> String {
-    footer(received, label, &format!(";; MSG SIZE  rcvd: {}", reply.bytes.len()))
+pub fn stats(received: &Received, label: &str) -> String {
+    footer(received, label, &format!(";; MSG SIZE  rcvd: {}", received.reply.bytes.len()))
 }
 
 /// The footer of a zone transfer: its size in records, messages and bytes instead of MSG SIZE.

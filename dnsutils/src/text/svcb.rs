@@ -3,15 +3,17 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::text::rdata_uncommon::{Reader, base64};
+use crate::protocol::codes::svc_param;
+use crate::text::escape::{base64, read_name_text};
+use crate::wire::cursor::Cursor;
 
 /// Parameter names by key number; others print as `keyN`.
 const KEYS: [&str; 8] = ["mandatory", "alpn", "no-default-alpn", "port", "ipv4hint", "ech", "ipv6hint", "dohpath"];
 
 /// The text of SVCB/HTTPS rdata, or `None` when it does not decode.
-pub(crate) fn svcb(r: &mut Reader) -> Option<String> {
+pub fn svcb(r: &mut Cursor) -> Option<String> {
     let priority = r.u16()?;
-    let mut text = format!("{priority} {}", r.name()?);
+    let mut text = format!("{priority} {}", read_name_text(r)?);
     while !r.done() {
         let key = r.u16()?;
         let length = usize::from(r.u16()?);
@@ -30,19 +32,19 @@ fn key_name(key: u16) -> String {
 fn param(key: u16, value: &[u8]) -> Option<String> {
     let name = key_name(key);
     let text = match key {
-        0 => value
+        svc_param::MANDATORY => value
             .chunks(2)
             .map(|pair| pair.get(1).map(|_| key_name(u16::from_be_bytes([pair[0], pair[1]]))))
             .collect::<Option<Vec<_>>>()?
             .join(","),
-        1 => format!("\"{}\"", alpn_list(value)?),
-        2 if value.is_empty() => return Some(name),
-        3 if value.len() == 2 => u16::from_be_bytes([value[0], value[1]]).to_string(),
-        4 if value.len().is_multiple_of(4) => {
+        svc_param::ALPN => format!("\"{}\"", alpn_list(value)?),
+        svc_param::NO_DEFAULT_ALPN if value.is_empty() => return Some(name),
+        svc_param::PORT if value.len() == 2 => u16::from_be_bytes([value[0], value[1]]).to_string(),
+        svc_param::IPV4HINT if value.len().is_multiple_of(4) => {
             value.chunks(4).map(|a| Ipv4Addr::new(a[0], a[1], a[2], a[3]).to_string()).collect::<Vec<_>>().join(",")
         }
-        5 => base64(value),
-        6 if value.len().is_multiple_of(16) => value
+        svc_param::ECH => base64(value),
+        svc_param::IPV6HINT if value.len().is_multiple_of(16) => value
             .chunks(16)
             .map(|a| Ipv6Addr::from(<[u8; 16]>::try_from(a).unwrap_or_default()).to_string())
             .collect::<Vec<_>>()
@@ -55,11 +57,10 @@ fn param(key: u16, value: &[u8]) -> Option<String> {
 
 /// ALPN ids, comma-separated, commas and backslashes inside an id escaped.
 fn alpn_list(value: &[u8]) -> Option<String> {
-    let mut r = Reader::new(value);
+    let mut r = Cursor::new(value);
     let mut ids = Vec::new();
     while !r.done() {
-        let length = usize::from(r.u8()?);
-        ids.push(escaped(r.take(length)?, true));
+        ids.push(escaped(r.character_string()?, true));
     }
     Some(ids.join(","))
 }
@@ -93,7 +94,7 @@ mod tests {
     #[test]
     fn https_params() {
         let bytes = unhex("000100000100060268320268330003000201BB0004000401020304");
-        let mut reader = Reader::new(&bytes);
+        let mut reader = Cursor::new(&bytes);
         assert_eq!(svcb(&mut reader).as_deref(), Some("1 . alpn=\"h2,h3\" port=443 ipv4hint=1.2.3.4"));
     }
 
@@ -101,7 +102,7 @@ mod tests {
     #[test]
     fn svcb_alias() {
         let bytes = unhex("00000674617267657407636C7573746572056C6F63616C00");
-        let mut reader = Reader::new(&bytes);
+        let mut reader = Cursor::new(&bytes);
         assert_eq!(svcb(&mut reader).as_deref(), Some("0 target.cluster.local."));
     }
 }

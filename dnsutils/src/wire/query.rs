@@ -13,6 +13,7 @@ use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use crate::error::DnsError;
+use crate::protocol::codes::edns_option;
 
 /// EDNS as dig sends it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,12 +70,6 @@ impl QuerySpec {
     }
 }
 
-/// The EDNS option code of COOKIE (RFC 7873).
-pub const COOKIE_OPTION: u16 = 10;
-
-/// The EDNS option code of NSID (RFC 5001).
-pub const NSID_OPTION: u16 = 3;
-
 /// A random 64-bit value from the standard library's per-process hash keys (no extra dependency).
 pub fn random_u64() -> u64 {
     let mut hasher = RandomState::new().build_hasher();
@@ -90,15 +85,6 @@ pub fn random_id() -> u16 {
 /// A random client cookie.
 pub fn random_cookie() -> [u8; 8] {
     random_u64().to_be_bytes()
-}
-
-/// `ixfr=N` (dig's and host's way to ask for an IXFR from serial N): the serial.
-pub fn ixfr_serial(text: &str) -> Option<u32> {
-    let (keyword, serial) = text.split_once('=')?;
-    if !keyword.eq_ignore_ascii_case("ixfr") {
-        return None;
-    }
-    serial.parse().ok()
 }
 
 /// Parses user text into an absolute name, saying what is wrong the way BIND does.
@@ -147,10 +133,10 @@ pub fn encode(spec: &QuerySpec) -> Result<Vec<u8>, DnsError> {
         edns.set_version(edns_spec.version);
         edns.set_dnssec_ok(edns_spec.dnssec_ok);
         if edns_spec.nsid {
-            edns.options_mut().insert(EdnsOption::Unknown(NSID_OPTION, Vec::new()));
+            edns.options_mut().insert(EdnsOption::Unknown(edns_option::NSID, Vec::new()));
         }
         if let Some(cookie) = &edns_spec.cookie {
-            edns.options_mut().insert(EdnsOption::Unknown(COOKIE_OPTION, cookie.clone()));
+            edns.options_mut().insert(EdnsOption::Unknown(edns_option::COOKIE, cookie.clone()));
         }
         message.set_edns(edns);
     }
@@ -223,20 +209,11 @@ mod tests {
         assert!(check_user_name("web.default").is_ok());
     }
 
-    /// `ixfr=N` gives the serial; other words do not.
-    #[test]
-    fn ixfr_serials() {
-        assert_eq!(ixfr_serial("ixfr=42"), Some(42));
-        assert_eq!(ixfr_serial("IXFR=0"), Some(0));
-        assert_eq!(ixfr_serial("ixfr"), None);
-        assert_eq!(ixfr_serial("axfr=1"), None);
-    }
-
     /// An IXFR query carries the client's serial in an authority SOA, as BIND's insert_soa does.
     #[test]
     fn ixfr_query_has_soa() {
         let mut ixfr = spec("z.");
-        ixfr.rtype = 251;
+        ixfr.rtype = crate::protocol::codes::rtype::IXFR;
         ixfr.edns = None;
         ixfr.ixfr_serial = Some(7);
         let bytes = encode(&ixfr).expect("encodes");

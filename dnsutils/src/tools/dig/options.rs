@@ -4,180 +4,11 @@
 //! that lookup only; several names make several lookups. `+options` may be abbreviated to any
 //! unambiguous prefix (`+noall`, `+nocomm`, `+tc`), and `+no` negates the boolean ones.
 
-use crate::protocol::mnemonics::{self, code};
+use crate::protocol::codes::{Family, rtype};
+use crate::protocol::mnemonics::{self, parse_ixfr};
 use crate::resolver::search::{as_address, reverse_name};
+use crate::tools::dig::lookup::{DigArgError, DigArgs, DigLookup};
 use crate::tools::dig::plus::{apply_plus, full_option, parse_number};
-
-/// Everything one lookup needs: what to ask, whom, how, and what to print.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DigLookup {
-    /// Query name as typed (None until a name operand appears).
-    pub name: Option<String>,
-    /// Query type, when given.
-    pub rtype: Option<u16>,
-    /// Query class, when given.
-    pub class: Option<u16>,
-    /// `@server` operand as typed.
-    pub server: Option<String>,
-    /// `-p`.
-    pub port: u16,
-    /// `+short`.
-    pub short: bool,
-    /// `+identify` (with `+short`).
-    pub identify: bool,
-    /// `+comments`: header block, section titles and the blank lines between them.
-    pub comments: bool,
-    /// `+question`.
-    pub question: bool,
-    /// `+answer`.
-    pub answer: bool,
-    /// `+authority`.
-    pub authority: bool,
-    /// `+additional`.
-    pub additional: bool,
-    /// `+stats`: the footer.
-    pub stats: bool,
-    /// `+cmd`: the greeting.
-    pub cmd: bool,
-    /// `+search`.
-    pub search: bool,
-    /// `+fail` (default): a SERVFAIL is final; `+nofail` tries the next server.
-    pub fail: bool,
-    /// `+domain=NAME`: search NAME instead of resolv.conf's list.
-    pub domain: Option<String>,
-    /// `+showsearch`: print intermediate search results too.
-    pub showsearch: bool,
-    /// `+tcp`/`+vc`; `None` means "UDP unless the type needs TCP".
-    pub tcp: Option<bool>,
-    /// `+recurse` (RD).
-    pub recurse: bool,
-    /// `+adflag`.
-    pub adflag: bool,
-    /// `+cdflag`.
-    pub cdflag: bool,
-    /// `+time=`, seconds per try (else resolv.conf's `timeout:`, else 5).
-    pub time: Option<u64>,
-    /// `+tries=` / `+retry=`+1 (else resolv.conf's `attempts:`, else 3).
-    pub tries: Option<u32>,
-    /// EDNS version to send, `None` with `+noedns`.
-    pub edns: Option<u8>,
-    /// `+cookie`.
-    pub cookie: bool,
-    /// `+nsid`.
-    pub nsid: bool,
-    /// `+dnssec`: set the DO flag.
-    pub dnssec: bool,
-    /// `+bufsize=`.
-    pub bufsize: u16,
-    /// `+ignore`: keep truncated UDP answers.
-    pub ignore: bool,
-    /// `+ttlid`: print TTLs.
-    pub ttl: bool,
-    /// `+ttlunits`: TTLs as `1h2m3s`.
-    pub ttl_units: bool,
-    /// `+qr`: print the query as it is sent.
-    pub qr: bool,
-    /// `+multiline`: long rdata in parentheses over several lines.
-    pub multiline: bool,
-    /// `+class`: print classes.
-    pub show_class: bool,
-    /// `+ndots=`.
-    pub ndots: Option<u32>,
-    /// `-4` / `-6`.
-    pub family: Option<u8>,
-    /// `+comments` given explicitly: zone transfers show comments only then.
-    pub xfr_comments: bool,
-    /// `+question` given explicitly: zone transfers show the question only then.
-    pub xfr_question: bool,
-    /// `ixfr=N`: ask for an IXFR from serial N.
-    pub ixfr_serial: Option<u32>,
-}
-
-impl Default for DigLookup {
-    fn default() -> Self {
-        Self {
-            name: None,
-            rtype: None,
-            class: None,
-            server: None,
-            port: 53,
-            short: false,
-            identify: false,
-            comments: true,
-            question: true,
-            answer: true,
-            authority: true,
-            additional: true,
-            stats: true,
-            cmd: true,
-            search: false,
-            showsearch: false,
-            domain: None,
-            fail: true,
-            tcp: None,
-            recurse: true,
-            adflag: true,
-            cdflag: false,
-            time: None,
-            tries: None,
-            edns: Some(0),
-            cookie: true,
-            nsid: false,
-            dnssec: false,
-            bufsize: 1232,
-            ignore: false,
-            ttl: true,
-            ttl_units: false,
-            qr: false,
-            multiline: false,
-            show_class: true,
-            ndots: None,
-            family: None,
-            ixfr_serial: None,
-            xfr_comments: false,
-            xfr_question: false,
-        }
-    }
-}
-
-/// The parsed command line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DigArgs {
-    /// The global options (what `;; global options:` and the greeting reflect).
-    pub global: DigLookup,
-    /// One entry per name operand (at least one).
-    pub lookups: Vec<DigLookup>,
-    /// `-v`: print the version and stop.
-    pub version: bool,
-    /// `-h`: print the help and stop.
-    pub help: bool,
-    /// Warnings for stderr (`;; Warning, ignoring invalid type X`).
-    pub warnings: Vec<String>,
-    /// dig's global `printcmd` after the whole line: the last `+[no]cmd`/`+[no]all`/`+short` wins,
-    /// wherever it stands. A successful lookup prints the greeting only while this is on.
-    pub print_cmd: bool,
-}
-
-/// A rejected command line: the offending text for `Invalid option: X` or another message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DigArgError {
-    /// `Invalid option: +bogus` followed by the short usage, exit 1.
-    InvalidOption(String),
-    /// A fatal message (`'X' is not a legal name`), exit 1.
-    Fatal(String),
-    /// A numeric value dig could not parse: `invalid timeout 'x': not a valid number` on stdout,
-    /// `dig: Couldn't parse timeout` on stderr.
-    BadNumber {
-        /// What the value is (`timeout`, `port number`...).
-        what: &'static str,
-        /// The value as typed.
-        value: String,
-        /// `not a valid number` or `out of range`.
-        reason: &'static str,
-        /// Exit status (10, or 1 for the port).
-        code: i32,
-    },
-}
 
 /// What a `-x`-style option asks of the parser beyond setting a field.
 enum Dash {
@@ -209,9 +40,9 @@ fn apply_dash(
     match flag {
         "p" => current.port = parse_number(&value()?, "port number", 65535, 1)? as u16,
         "t" => match mnemonics::parse_type(&value()?) {
-            _ if crate::wire::query::ixfr_serial(&value()?).is_some() => {
-                current.rtype = Some(code::IXFR);
-                current.ixfr_serial = crate::wire::query::ixfr_serial(&value()?);
+            _ if parse_ixfr(&value()?).is_some() => {
+                current.rtype = Some(rtype::IXFR);
+                current.ixfr_serial = parse_ixfr(&value()?);
             }
             Some(rtype) => current.rtype = Some(rtype),
             None => warnings.push(format!(";; Warning, ignoring invalid type {}", value()?)),
@@ -223,11 +54,11 @@ fn apply_dash(
         "q" => return Ok(Dash::NewLookup(DigLookup { name: Some(value()?), ..template.clone() })),
         "x" => {
             let mut lookup = DigLookup { name: Some(reverse_of(&value()?)), ..template.clone() };
-            lookup.rtype = lookup.rtype.or(Some(code::PTR));
+            lookup.rtype = lookup.rtype.or(Some(rtype::PTR));
             return Ok(Dash::NewLookup(lookup));
         }
-        "4" => current.family = Some(4),
-        "6" => current.family = Some(6),
+        "4" => current.family = Some(Family::V4),
+        "6" => current.family = Some(Family::V6),
         "v" => return Ok(Dash::Version),
         "h" => return Ok(Dash::Help),
         "b" | "f" | "k" | "y" | "m" | "u" | "r" | "i" => {}
@@ -270,9 +101,9 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
                 Dash::Version => version = true,
                 Dash::Help => help = true,
             }
-        } else if current.rtype.is_none() && crate::wire::query::ixfr_serial(arg).is_some() {
-            current.rtype = Some(code::IXFR);
-            current.ixfr_serial = crate::wire::query::ixfr_serial(arg);
+        } else if current.rtype.is_none() && parse_ixfr(arg).is_some() {
+            current.rtype = Some(rtype::IXFR);
+            current.ixfr_serial = parse_ixfr(arg);
         } else if current.rtype.is_none() && mnemonics::parse_type(arg).is_some() {
             current.rtype = mnemonics::parse_type(arg);
         } else if current.class.is_none() && mnemonics::parse_class(arg).is_some() {
@@ -283,8 +114,8 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
         index += 1;
     }
     if lookups.is_empty() {
-        let rtype = global.rtype.or(Some(code::NS));
-        lookups.push(DigLookup { name: Some(".".to_string()), rtype, ..global.clone() });
+        let root_ns = global.rtype.or(Some(rtype::NS));
+        lookups.push(DigLookup { name: Some(".".to_string()), rtype: root_ns, ..global.clone() });
     }
     // `+short` is a global switch in dig, wherever it appears.
     if global.short || lookups.iter().any(|lookup| lookup.short) {
@@ -319,7 +150,7 @@ mod tests {
         let args = parse("+notcp +noall +answer +search postgres A");
         let lookup = &args.lookups[0];
         assert_eq!(lookup.name.as_deref(), Some("postgres"));
-        assert_eq!(lookup.rtype, Some(1));
+        assert_eq!(lookup.rtype, Some(rtype::A));
         assert_eq!(lookup.tcp, Some(false));
         assert!(lookup.answer && !lookup.comments && !lookup.stats && !lookup.cmd && lookup.search);
         assert!(!args.global.cmd);
@@ -330,7 +161,7 @@ mod tests {
     fn type_before_name_and_server() {
         let args = parse("@127.0.0.1 -p 5353 MX mail.cluster.local");
         let lookup = &args.lookups[0];
-        assert_eq!(lookup.rtype, Some(15));
+        assert_eq!(lookup.rtype, Some(rtype::MX));
         assert_eq!(lookup.server.as_deref(), Some("127.0.0.1"));
         assert_eq!(lookup.port, 5353);
     }
@@ -340,7 +171,7 @@ mod tests {
     fn reverse_lookup() {
         let args = parse("-x 10.244.1.4");
         assert_eq!(args.lookups[0].name.as_deref(), Some("4.1.244.10.in-addr.arpa."));
-        assert_eq!(args.lookups[0].rtype, Some(12));
+        assert_eq!(args.lookups[0].rtype, Some(rtype::PTR));
     }
 
     /// Options after the name are local; `+short` turns everything but the answer off.
@@ -386,6 +217,6 @@ mod tests {
     fn default_is_root_ns() {
         let args = parse("");
         assert_eq!(args.lookups[0].name.as_deref(), Some("."));
-        assert_eq!(args.lookups[0].rtype, Some(2));
+        assert_eq!(args.lookups[0].rtype, Some(rtype::NS));
     }
 }

@@ -2,7 +2,7 @@
 //! unambiguous prefix as in BIND (`+nocomm`, `+tc`). Numbers are checked like BIND's `parse_uint`
 //! so a bad one is reported with BIND's wording and exit status.
 
-use crate::tools::dig::options::{DigArgError, DigLookup};
+use crate::tools::dig::lookup::{DigArgError, DigLookup};
 
 /// Boolean `+options` and the fields they set; the first entries win ambiguous prefixes.
 const BOOLEANS: &[&str] = &[
@@ -66,7 +66,7 @@ const BOOLEANS: &[&str] = &[
 ];
 
 /// Resolves an abbreviated `+option` name to its full name, BIND-style (exact match first).
-pub(crate) fn full_option(name: &str) -> Option<&'static str> {
+pub fn full_option(name: &str) -> Option<&'static str> {
     if let Some(exact) = BOOLEANS.iter().find(|o| **o == name) {
         return Some(exact);
     }
@@ -76,7 +76,7 @@ pub(crate) fn full_option(name: &str) -> Option<&'static str> {
 }
 
 /// Parses a decimal option value the way BIND's `parse_uint` does, naming it in the error.
-pub(crate) fn parse_number(value: &str, what: &'static str, max: u64, code: i32) -> Result<u64, DigArgError> {
+pub fn parse_number(value: &str, what: &'static str, max: u64, code: i32) -> Result<u64, DigArgError> {
     let bad = |reason| DigArgError::BadNumber { what, value: value.to_string(), reason, code };
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad("not a valid number"));
@@ -88,7 +88,7 @@ pub(crate) fn parse_number(value: &str, what: &'static str, max: u64, code: i32)
 }
 
 /// Applies one `+option` to `lookup`.
-pub(crate) fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
+pub fn apply_plus(lookup: &mut DigLookup, option: &str) -> Result<(), DigArgError> {
     let (negated, rest) = match option.strip_prefix("no") {
         Some(rest) if !rest.is_empty() => (true, rest),
         _ => (false, option),
@@ -192,23 +192,36 @@ fn set_display(lookup: &mut DigLookup, on: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tools::dig::options::parse_args;
+
+    fn apply(option: &str) -> Result<DigLookup, DigArgError> {
+        let mut lookup = DigLookup::default();
+        apply_plus(&mut lookup, option).map(|()| lookup)
+    }
 
     /// Bad numbers name the option and the reason; the port is exit 1, others 10.
     #[test]
     fn bad_numbers() {
-        let error = parse_args(&["+time=x".to_string()]).expect_err("rejected");
+        let error = apply("time=x").expect_err("rejected");
         let expected =
             DigArgError::BadNumber { what: "timeout", value: "x".into(), reason: "not a valid number", code: 10 };
         assert_eq!(error, expected);
-        let error = parse_args(&["+bufsize=99999".to_string()]).expect_err("rejected");
+        let error = apply("bufsize=99999").expect_err("rejected");
         assert!(matches!(error, DigArgError::BadNumber { reason: "out of range", .. }));
     }
 
     /// Unknown `+options` are rejected with their text.
     #[test]
     fn rejects_unknown_option() {
-        let error = parse_args(&["+bogus".to_string()]).expect_err("rejected");
-        assert_eq!(error, DigArgError::InvalidOption("+bogus".into()));
+        assert_eq!(apply("bogus").expect_err("rejected"), DigArgError::InvalidOption("+bogus".into()));
+    }
+
+    /// Options abbreviate to any unambiguous prefix; `no` negates; `+short` turns the rest off.
+    #[test]
+    fn abbreviations_and_negation() {
+        assert!(!apply("nocomm").expect("valid").comments);
+        assert_eq!(apply("tc").expect("valid").tcp, Some(true));
+        let short = apply("short").expect("valid");
+        assert!(short.short && short.answer && !short.stats && !short.question);
+        assert_eq!(full_option("a"), None);
     }
 }

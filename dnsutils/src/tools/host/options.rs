@@ -2,7 +2,8 @@
 //! separate (`-tA`, `-t A`), parsing stops at the first operand (`hostname [server]`). Numbers go
 //! through C's `atoi` as in BIND, so `-p 99999` wraps and `-W x` means 0.
 
-use crate::protocol::mnemonics::{self, code};
+use crate::protocol::codes::{Family, class, rtype};
+use crate::protocol::mnemonics::{self, parse_ixfr};
 use crate::tools::console;
 
 const USAGE: &str = "Usage: host [-aCdilrTvVw] [-c class] [-N ndots] [-t type] [-W time]
@@ -64,7 +65,7 @@ pub struct Options {
     /// `-p`: server port.
     pub port: u16,
     /// `-4`/`-6`: transport family filter.
-    pub family: Option<u8>,
+    pub family: Option<Family>,
     /// `-V`: print the version and stop.
     pub version: bool,
 }
@@ -79,7 +80,7 @@ impl Default for Options {
             list: false,
             servfail_stops: false,
             ixfr_serial: None,
-            class: code::IN,
+            class: class::IN,
             verbose: false,
             recurse: true,
             tcp: false,
@@ -167,7 +168,7 @@ fn apply_flag(options: &mut Options, flag: char) -> Result<(), UsageError> {
     match flag {
         'a' | 'A' => {
             options.verbose = true;
-            options.rtype = Some(code::ANY);
+            options.rtype = Some(rtype::ANY);
         }
         'd' | 'v' => options.verbose = true,
         'r' => options.recurse = false,
@@ -178,8 +179,8 @@ fn apply_flag(options: &mut Options, flag: char) -> Result<(), UsageError> {
             options.tcp = true;
         }
         'w' => options.timeout = Some(u64::from(u32::MAX)),
-        '4' => options.family = Some(4),
-        '6' => options.family = Some(6),
+        '4' => options.family = Some(Family::V4),
+        '6' => options.family = Some(Family::V6),
         'V' => options.version = true,
         's' => options.servfail_stops = true,
         'C' | 'i' | 'n' => {}
@@ -192,16 +193,16 @@ fn apply_value(options: &mut Options, flag: char, value: &str) -> Result<(), Usa
     let number = atoi(value);
     let small = u32::try_from(number).unwrap_or(u32::MAX);
     match flag {
-        't' if crate::wire::query::ixfr_serial(value).is_some() => {
-            options.rtype = Some(code::IXFR);
-            options.ixfr_serial = crate::wire::query::ixfr_serial(value);
+        't' if parse_ixfr(value).is_some() => {
+            options.rtype = Some(rtype::IXFR);
+            options.ixfr_serial = parse_ixfr(value);
             options.tcp = true;
         }
         't' => {
-            let rtype = mnemonics::parse_type(value).ok_or_else(|| fatal(format!("invalid type: {value}")))?;
-            options.rtype = Some(rtype);
+            let code = mnemonics::parse_type(value).ok_or_else(|| fatal(format!("invalid type: {value}")))?;
+            options.rtype = Some(code);
             options.rtype_named = true;
-            if rtype == code::AXFR || rtype == code::IXFR {
+            if rtype::is_transfer(code) {
                 options.tcp = true;
             }
         }
@@ -231,7 +232,7 @@ mod tests {
     fn parses_options_and_operands() {
         let options = parse_args(&args("-v -tAAAA -W 2 -p5353 web 127.0.0.1")).expect("parses");
         assert!(options.verbose);
-        assert_eq!(options.rtype, Some(28));
+        assert_eq!(options.rtype, Some(rtype::AAAA));
         assert_eq!(options.timeout, Some(2));
         assert_eq!(options.port, 5353);
         assert_eq!(options.name, "web");
@@ -243,7 +244,7 @@ mod tests {
     fn a_is_verbose_any() {
         let options = parse_args(&args("-a x")).expect("parses");
         assert!(options.verbose);
-        assert_eq!(options.rtype, Some(255));
+        assert_eq!(options.rtype, Some(rtype::ANY));
     }
 
     /// No operand or an unknown flag is a usage error (exit 1); a bad type is fatal (exit 2).

@@ -1,69 +1,105 @@
 //! `host -l ZONE` and `host -t AXFR|IXFR ZONE`: a zone transfer shown the host way.
 //!
-//! `-l` lists the zone in short form, only name servers and addresses unless `-t` picks a type
-//! (`-a` shows everything in full); `-t AXFR` prints each message in full like `-v`. A refused
+//! The zone name goes through the search walk first, as in BIND: with `ndots:5` and a pod's search list,
+//! `host -l cluster.local` asks for `cluster.local.default.svc.cluster.local` first, and only an NXDOMAIN
+//! (`; Transfer failed.`) moves on to the next name. `-l` lists the zone in short form, only name servers
+//! and addresses unless `-t` picks a type; `-t AXFR` prints each message in full like `-v`. A refused
 //! transfer is `Host X not found: 9(NOTAUTH)` followed by `; Transfer failed.`.
 
 use hickory_proto::rr::Record;
 
-use crate::net::sockets::Settings;
-use crate::protocol::mnemonics::code;
+use crate::net::event::Received;
+use crate::protocol::codes::{Rcode, rtype};
+use crate::resolver::search::Candidate;
+use crate::resolver::servers::Server;
+use crate::text::layout::DEFAULT_STYLE;
 use crate::text::message::header_lines;
-use crate::text::record::{DEFAULT_STYLE, record_line, record_type_code};
-use crate::tools::asker::{Server, Transfer, bad_packet_text, report_no_reply};
-use crate::tools::console::{self, out};
-use crate::tools::host::flow::{print_received, server_block, short_line, verbose_text};
+use crate::text::notice::{NO_SERVERS_TEXT, bad_packet_text};
+use crate::text::record::{record_line, record_type_code};
+use crate::tools::Session;
+use crate::tools::asker::{Asker, Settings, Transfer};
+use crate::tools::console::progname;
 use crate::tools::host::options::Options;
+use crate::tools::host::output::{not_found_text, received_line, server_block, short_line, verbose_text};
 use crate::wire::query::QuerySpec;
 use crate::wire::reply::Reply;
 
-/// Runs the transfer of `zone` (absolute) and prints it; returns the exit status.
-pub(crate) fn run(options: &Options, servers: &[Server], settings: Settings, zone: &str) -> i32 {
-    let shown = zone.trim_end_matches('.');
+/// Runs the transfer of the zone named by `names` (its search walk) and prints it; returns the exit status.
+pub fn run(
+    options: &Options,
+    names: &[Candidate],
+    servers: &[Server],
+    settings: Settings,
+    session: &mut Session,
+) -> i32 {
     // `-t AXFR` prints messages in full; `-l` and `-t IXFR=N` list records in short form.
     let full = options.verbose || !options.list && options.ixfr_serial.is_none();
-    if full {
-        out(&format!("Trying \"{shown}\"\n"));
+    let code = if options.list { rtype::AXFR } else { options.rtype.unwrap_or(rtype::AXFR) };
+    let textname = options.name.trim_end_matches('.');
+    let asker = Asker::new(servers, settings);
+    for (index, candidate) in names.iter().enumerate() {
+        let shown = candidate.name.trim_end_matches('.');
+        if full {
+            session.console.out(&format!("Trying \"{shown}\"\n"));
+        }
+        // host never asks for recursion on a transfer.
+        let spec = QuerySpec {
+            ixfr_serial: options.ixfr_serial,
+            ..QuerySpec::plain(&candidate.name, code, options.class, false)
+        };
+        let asked = match asker.transfer(&mut *session.exchange, &spec) {
+            Ok(asked) => asked,
+            Err(error) => {
+                session.console.err(&format!("{}: {error}\n", progname()));
+                return 1;
+            }
+        };
+        asker.report(&mut session.console, &asked.events, textname, "");
+        let messages = match asked.answer {
+            Transfer::Messages(messages) => messages,
+            Transfer::NoReply { announced } => {
+                if !announced {
+                    session.console.out(NO_SERVERS_TEXT);
+                }
+                return 1;
+            }
+            Transfer::BadPacket(bad) => {
+                session.console.out(&bad_packet_text(&bad));
+                return 1;
+            }
+        };
+        let walk_goes_on = index + 1 < names.len();
+        if walk_goes_on && messages.first().is_some_and(|first| first.reply.rcode() == Rcode::NXDOMAIN) {
+            session.console.out("; Transfer failed.\n");
+            continue;
+        }
+        return print_messages(options, shown, &messages, full, session);
     }
-    let rtype = if options.list { code::AXFR } else { options.rtype.unwrap_or(code::AXFR) };
-    let all = !options.list;
-    // host never asks for recursion on a transfer.
-    let spec = QuerySpec { ixfr_serial: options.ixfr_serial, ..QuerySpec::plain(zone, rtype, options.class, false) };
-    let mut asker = crate::tools::asker::Asker::new(servers, settings);
-    let messages = match asker.transfer(&spec, shown) {
-        Ok(Transfer::Messages(messages)) => messages,
-        Ok(Transfer::NoReply { announced }) => {
-            report_no_reply(announced);
-            return 1;
-        }
-        Ok(Transfer::BadPacket { reason, bytes }) => {
-            out(&bad_packet_text(reason, &bytes));
-            return 1;
-        }
-        Err(error) => {
-            console::err(&format!("{}: {error}\n", console::progname()));
-            return 1;
-        }
-    };
-    if let (Some(server), Some((_, first))) = (&options.server, messages.first()) {
-        out(&server_block(server, first));
+    0
+}
+
+/// Prints the messages of a transfer of `shown`; returns the exit status.
+fn print_messages(options: &Options, shown: &str, messages: &[Received], full: bool, session: &mut Session) -> i32 {
+    if let (Some(server), Some(first)) = (&options.server, messages.first()) {
+        session.console.out(&server_block(server, first));
     }
-    for (reply, received) in &messages {
+    for received in messages {
+        let reply = &received.reply;
         let rcode = reply.rcode();
-        if rcode != 0 {
-            let text = crate::text::message::short_rcode_text(rcode);
-            out(&format!("Host {shown} not found: {rcode}({text})\n; Transfer failed.\n"));
+        if rcode != Rcode::NOERROR {
+            let name = if rcode == Rcode::NXDOMAIN { options.name.as_str() } else { shown };
+            session.console.out(&not_found_text(name, rcode, true));
             return 1;
         }
-        if options.list && options.verbose && options.rtype != Some(code::ANY) {
-            out(&listed_verbose_text(options, reply));
-            print_received(reply, received);
+        if options.list && options.verbose && options.rtype != Some(rtype::ANY) {
+            session.console.out(&listed_verbose_text(options, reply));
+            session.console.out(&received_line(received));
         } else if full {
-            out(&verbose_text(reply));
-            print_received(reply, received);
+            session.console.out(&verbose_text(reply));
+            session.console.out(&received_line(received));
         } else {
-            let shown = reply.answers().iter().filter(|record| all || listed(options, record));
-            shown.for_each(|record| out(&short_line(record)));
+            let listed = reply.answers().iter().filter(|record| !options.list || listed(options, record));
+            listed.for_each(|record| session.console.out(&short_line(record)));
         }
     }
     0
@@ -83,11 +119,11 @@ fn listed_verbose_text(options: &Options, reply: &Reply) -> String {
 /// Which records `-l` shows: the `-t` type, else name servers and addresses. BIND 9.18 shows
 /// only A records for `-t ANY`, and so does this.
 fn listed(options: &Options, record: &Record) -> bool {
-    let rtype = record_type_code(record);
+    let code = record_type_code(record);
     match options.rtype {
-        Some(code::ANY) => rtype == code::A,
-        Some(wanted) => rtype == wanted,
-        None => matches!(rtype, code::NS | code::A | code::AAAA | code::PTR),
+        Some(rtype::ANY) => code == rtype::A,
+        Some(wanted) => code == wanted,
+        None => matches!(code, rtype::NS | rtype::A | rtype::AAAA | rtype::PTR),
     }
 }
 
@@ -110,9 +146,9 @@ mod tests {
         let mx = record(RData::MX(MX::new(10, name)));
         let plain = Options::default();
         assert!(listed(&plain, &a) && listed(&plain, &ns) && !listed(&plain, &mx));
-        let only_mx = Options { rtype: Some(code::MX), ..Options::default() };
+        let only_mx = Options { rtype: Some(rtype::MX), ..Options::default() };
         assert!(listed(&only_mx, &mx) && !listed(&only_mx, &a));
-        let any = Options { rtype: Some(code::ANY), ..Options::default() };
+        let any = Options { rtype: Some(rtype::ANY), ..Options::default() };
         assert!(listed(&any, &a) && !listed(&any, &ns));
     }
 }

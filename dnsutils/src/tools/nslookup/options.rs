@@ -2,8 +2,8 @@
 //! in interactive mode. Names may be abbreviated as in BIND (`-ty=mx`, `-q=mx`, `-po=53`); an
 //! unknown one prints `*** Invalid option: X` and is ignored.
 
-use crate::protocol::mnemonics::{self, code};
-use crate::tools::console::out;
+use crate::protocol::codes::class;
+use crate::protocol::mnemonics;
 
 /// The command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl Default for Options {
             name: None,
             server: None,
             rtype: None,
-            class: code::IN,
+            class: class::IN,
             port: 53,
             timeout: None,
             retry: None,
@@ -61,8 +61,9 @@ fn abbreviates(word: &str, option: &str, min: usize) -> bool {
     word.len() >= min && option.starts_with(&word.to_ascii_lowercase())
 }
 
-/// Applies one `-option[=value]`; unknown options print BIND's complaint and are ignored.
-pub fn apply_option(options: &mut Options, text: &str) {
+/// Applies one `-option[=value]`; an option nslookup rejects is ignored and BIND's complaint returned,
+/// for stdout.
+pub fn apply_option(options: &mut Options, text: &str) -> Option<String> {
     let (word, value) = match text.split_once('=') {
         Some((word, value)) => (word, Some(value)),
         None => (text, None),
@@ -72,13 +73,13 @@ pub fn apply_option(options: &mut Options, text: &str) {
         if let Some(value) = value {
             match mnemonics::parse_type(value) {
                 Some(rtype) => options.rtype = Some(rtype),
-                None => out(&format!("unknown query type: {value}\n")),
+                None => return Some(format!("unknown query type: {value}\n")),
             }
         }
     } else if abbreviates(word, "class", 2) {
         match value.and_then(mnemonics::parse_class) {
             Some(class) => options.class = class,
-            None => out(&format!("unknown query class: {}\n", value.unwrap_or(""))),
+            None => return Some(format!("unknown query class: {}\n", value.unwrap_or(""))),
         }
     } else if abbreviates(word, "port", 2) {
         if let Some(port) = number().filter(|p| *p <= 65535) {
@@ -112,24 +113,26 @@ pub fn apply_option(options: &mut Options, text: &str) {
         .iter()
         .any(|known| word.eq_ignore_ascii_case(known) || word.to_ascii_lowercase().starts_with("domain"))
     {
-        out(&format!("*** Invalid option: {word}\n"));
+        return Some(format!("*** Invalid option: {word}\n"));
     }
+    None
 }
 
-/// Parses nslookup's arguments (without argv[0]).
-pub fn parse_args(args: &[String]) -> Options {
+/// Parses nslookup's arguments (without argv[0]); also returns the complaints about rejected options.
+pub fn parse_args(args: &[String]) -> (Options, Vec<String>) {
     let mut options = Options::default();
     let mut operands = Vec::new();
+    let mut complaints = Vec::new();
     for arg in args {
         match arg.strip_prefix('-') {
-            Some(option) if !option.is_empty() => apply_option(&mut options, option),
+            Some(option) if !option.is_empty() => complaints.extend(apply_option(&mut options, option)),
             _ => operands.push(arg.clone()),
         }
     }
     let mut operands = operands.into_iter();
     options.name = operands.next();
     options.server = operands.next();
-    options
+    (options, complaints)
 }
 
 #[cfg(test)]
@@ -143,8 +146,9 @@ mod tests {
     /// `-type=`, `-query=` and `-port=` abbreviations parse; operands are name then server.
     #[test]
     fn parses_options_and_operands() {
-        let options = parse_args(&args("-query=srv -po=5353 -ret=1 _x._tcp.y 127.0.0.1"));
-        assert_eq!(options.rtype, Some(33));
+        let (options, complaints) = parse_args(&args("-query=srv -po=5353 -ret=1 _x._tcp.y 127.0.0.1"));
+        assert!(complaints.is_empty());
+        assert_eq!(options.rtype, Some(crate::protocol::codes::rtype::SRV));
         assert_eq!(options.port, 5353);
         assert_eq!(options.retry, Some(1));
         assert_eq!(options.name.as_deref(), Some("_x._tcp.y"));
@@ -154,8 +158,16 @@ mod tests {
     /// `-vc` switches to TCP and `-norecurse` clears RD.
     #[test]
     fn transport_and_recursion_flags() {
-        let options = parse_args(&args("-vc -norecurse x"));
+        let (options, _) = parse_args(&args("-vc -norecurse x"));
         assert!(options.tcp);
         assert!(!options.recurse);
+    }
+
+    /// Unknown options and types are complained about in BIND's words and change nothing.
+    #[test]
+    fn rejected_options_are_complaints() {
+        let (options, complaints) = parse_args(&args("-bogus -type=nonsense x"));
+        assert_eq!(complaints, ["*** Invalid option: bogus\n", "unknown query type: nonsense\n"]);
+        assert_eq!(options.rtype, None);
     }
 }
