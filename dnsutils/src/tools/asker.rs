@@ -239,3 +239,127 @@ fn in_wire_order(mut messages: Vec<Received>) -> Vec<Received> {
     messages.iter_mut().for_each(|received| received.reply.keep_order = true);
     messages
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::event::{Failure, TransferAttempt};
+    use crate::protocol::codes::{Rcode, rtype};
+    use crate::tools::scripted::{Scripted, a, answer, timeout, transfer_reply, truncated, two_servers};
+
+    fn settings(tries: u32) -> Settings {
+        Settings { timeout: Duration::from_secs(1), tries, tcp: false, ignore_truncation: false, best_effort: false }
+    }
+
+    fn spec() -> QuerySpec {
+        QuerySpec::plain("web.test.", rtype::A, 1, true)
+    }
+
+    fn servers_asked(exchange: &Scripted) -> Vec<SocketAddr> {
+        exchange.sent.iter().map(|sent| sent.server).collect()
+    }
+
+    /// The try budget is spent on the first server, the next gets one try, and what is left carries over
+    /// to the lookup's next query.
+    #[test]
+    fn tries_are_a_shared_budget() {
+        let servers = two_servers();
+        let mut exchange = Scripted::new(timeout);
+        let mut asker = Asker::new(&servers, settings(3));
+        let asked = asker.ask_from(&mut exchange, 0, &spec()).expect("encodes");
+        assert!(matches!(asked.answer, Answer::NoReply { announced: false }));
+        assert_eq!(asked.events.len(), 4);
+        let (first, second) = (servers[0].address, servers[1].address);
+        assert_eq!(servers_asked(&exchange), [first, first, first, second]);
+        asker.ask_from(&mut exchange, 0, &spec()).expect("encodes");
+        assert_eq!(servers_asked(&exchange)[4..], [first, second]);
+    }
+
+    /// A truncated UDP answer is asked again at once over TCP, and the lookup stays on TCP.
+    #[test]
+    fn truncation_falls_back_to_tcp() {
+        let servers = two_servers();
+        let mut exchange = Scripted::new(|sent| match sent.protocol {
+            Protocol::Udp => truncated(sent),
+            Protocol::Tcp => answer(sent, Rcode::NOERROR, vec![a("web.test.", [10, 0, 0, 1])]),
+        });
+        let mut asker = Asker::new(&servers, settings(3));
+        let asked = asker.ask_from(&mut exchange, 0, &spec()).expect("encodes");
+        assert!(matches!(&asked.answer, Answer::Reply(received) if received.protocol == Protocol::Tcp));
+        assert_eq!(asked.events, [Event::Truncated]);
+        let protocols: Vec<Protocol> = exchange.sent.iter().map(|sent| sent.protocol).collect();
+        assert_eq!(protocols, [Protocol::Udp, Protocol::Tcp]);
+        assert_eq!(servers_asked(&exchange), [servers[0].address; 2]);
+        assert!(asker.uses_tcp());
+    }
+
+    /// With `+ignore` a truncated answer is the reply.
+    #[test]
+    fn ignore_keeps_the_truncated_answer() {
+        let servers = two_servers();
+        let mut exchange = Scripted::new(truncated);
+        let mut asker = Asker::new(&servers, Settings { ignore_truncation: true, ..settings(3) });
+        let asked = asker.ask_from(&mut exchange, 0, &spec()).expect("encodes");
+        assert!(matches!(&asked.answer, Answer::Reply(received) if received.reply.header.truncated()));
+        assert_eq!(exchange.sent.len(), 1);
+        assert!(!asker.uses_tcp());
+    }
+
+    /// A failed TCP connection on the last try says no servers could be reached itself.
+    #[test]
+    fn connect_failure_is_announced() {
+        let servers = two_servers()[..1].to_vec();
+        let mut exchange = Scripted::new(|sent| Attempt {
+            events: vec![Event::ConnectFailed { server: sent.server, failure: Failure::ConnectionRefused }],
+            outcome: Outcome::NoReply,
+        });
+        let mut asker = Asker::new(&servers, Settings { tcp: true, ..settings(1) });
+        let asked = asker.ask_from(&mut exchange, 0, &spec()).expect("encodes");
+        assert!(matches!(asked.answer, Answer::NoReply { announced: true }));
+        let mut console = Console::captured();
+        asker.report(&mut console, &asked.events, "web.test", "");
+        assert!(console.stdout().ends_with("failed: connection refused.\n;; no servers could be reached\n"));
+    }
+
+    /// An abandoned lookup is not tried again.
+    #[test]
+    fn abandoned_lookups_stop() {
+        let servers = two_servers();
+        let mut exchange = Scripted::new(|_| Attempt { events: Vec::new(), outcome: Outcome::Abandoned });
+        let mut asker = Asker::new(&servers, settings(3));
+        let asked = asker.ask_from(&mut exchange, 0, &spec()).expect("encodes");
+        assert!(matches!(asked.answer, Answer::Abandoned));
+        assert_eq!(exchange.sent.len(), 1);
+    }
+
+    /// The next server is counted from where the query started, so a duplicated server ends the walk.
+    #[test]
+    fn next_server_moves_forward() {
+        let server: SocketAddr = "127.0.0.1:53".parse().expect("addr");
+        let servers =
+            vec![Server { address: server, label: "a".into() }, Server { address: server, label: "b".into() }];
+        let asker = Asker::new(&servers, settings(1));
+        assert_eq!(asker.next_after(0, server), Some(1));
+        assert_eq!(asker.next_after(1, server), None);
+        assert_eq!(asker.label(server), "a");
+    }
+
+    /// A transfer moves past a server that cannot be reached and keeps the zone in wire order.
+    #[test]
+    fn transfer_skips_unreachable_servers() {
+        let servers = two_servers();
+        let unreachable = servers[0].address;
+        let mut exchange = Scripted::new(timeout).with_transfers(move |sent| {
+            if sent.server == unreachable {
+                let refused = Event::ConnectFailed { server: sent.server, failure: Failure::ConnectionRefused };
+                return TransferAttempt { events: vec![refused], ..TransferAttempt::default() };
+            }
+            transfer_reply(sent, Rcode::NOERROR, vec![a("z.", [10, 0, 0, 1])])
+        });
+        let asker = Asker::new(&servers, settings(1));
+        let asked = asker.transfer(&mut exchange, &QuerySpec::plain("z.", rtype::AXFR, 1, false)).expect("encodes");
+        let Transfer::Messages(messages) = asked.answer else { panic!("no transfer: {:?}", asked.answer) };
+        assert!(messages[0].reply.keep_order);
+        assert_eq!(servers_asked(&exchange), [servers[0].address, servers[1].address]);
+    }
+}

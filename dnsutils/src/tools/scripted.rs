@@ -159,6 +159,14 @@ pub fn garbage(sent: &Sent) -> Attempt {
     Attempt { events: Vec::new(), outcome: Outcome::BadPacket(bad) }
 }
 
+/// A zone transfer that went out and got one message with `rcode` and `answers`.
+pub fn transfer_reply(sent: &Sent, rcode: Rcode, answers: Vec<Record>) -> TransferAttempt {
+    let Outcome::Reply(received) = answer(sent, rcode, answers).outcome else {
+        unreachable!("answer always builds a reply")
+    };
+    TransferAttempt { events: Vec::new(), sent: true, messages: vec![*received], bad_packet: None }
+}
+
 /// Two servers on different loopback addresses, port 53.
 pub fn two_servers() -> Vec<crate::resolver::servers::Server> {
     ["127.0.0.1", "127.0.0.2"]

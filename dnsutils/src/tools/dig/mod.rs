@@ -6,6 +6,8 @@
 //! and starts the flow on real sockets.
 
 pub mod flow;
+#[cfg(test)]
+mod flow_tests;
 pub mod lookup;
 pub mod options;
 pub mod output;

@@ -6,6 +6,8 @@
 //! real sockets.
 
 pub mod flow;
+#[cfg(test)]
+mod flow_tests;
 pub mod options;
 pub mod output;
 pub mod transfer;

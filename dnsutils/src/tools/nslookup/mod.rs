@@ -6,6 +6,8 @@
 //! on real sockets.
 
 pub mod flow;
+#[cfg(test)]
+mod flow_tests;
 pub mod options;
 pub mod output;
 
