@@ -268,6 +268,42 @@ const NAME_SERVERS: &[Row] = &[
     under(Resolv::Dead, "host", "postgres {ns53}"),
 ];
 
+/// How often BIND reports a reply's arrival (host -v's `Received` line, dig's statistics footer) depends on
+/// the name's place in the search walk: never for a REFUSED name from the search list, twice for an NXDOMAIN
+/// asked as-is before the search list; `+showsearch` repeats dig's greeting at every step.
+const ARRIVALS: &[Row] = &[
+    row("host", "-v -p {refused} postgres 127.0.0.1"),
+    row("host", "-v -p {servfail} postgres 127.0.0.1"),
+    row("host", "-v nosuch."),
+    row("host", "-v nosuch"),
+    row("host", "-v nosuch.cluster.local"),
+    row("host", "-v -N 1 nosuch.cluster.local"),
+    row("dig", "+search nosuch"),
+    row("dig", "+search +ndots=1 nosuch.cluster.local"),
+    row("dig", "+search +showsearch nosuch"),
+    row("dig", "+search -p {refused} @127.0.0.1 postgres"),
+    row("dig", "+nostats +identify @127.0.0.1 -p {port} postgres.default.svc.cluster.local"),
+];
+
+/// Zone transfers, with the search walk BIND applies to the zone name first (`host -l cluster.local` asks for
+/// `cluster.local.default.svc.cluster.local` under a pod's resolv.conf), listings and full transfers.
+const TRANSFERS: &[Row] = &[
+    row("host", "-l cluster.local {ns53}"),
+    row("host", "-v -l cluster.local {ns53}"),
+    row("host", "-t AXFR cluster.local {ns53}"),
+    quirky("host", "-l cluster.local {ns53}"),
+    row("host", "-l -N 1 cluster.local {ns53}"),
+    row("host", "-v -l -N 1 cluster.local {ns53}"),
+    row("host", "-l -N 1 -t MX cluster.local {ns53}"),
+    row("host", "-l -a -N 1 cluster.local {ns53}"),
+    row("host", "-t AXFR cluster.local. {ns53}"),
+    row("host", "-l 10.in-addr.arpa. {ns53}"),
+    row("dig", "@{ns53} axfr cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} axfr 10.in-addr.arpa"),
+    row("dig", "@127.0.0.1 -p {port} +short axfr cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} axfr nosuch.cluster.local"),
+];
+
 /// Starts a lab and asserts that every row in `rows` matches BIND, reporting all that do not.
 fn assert_rows_match(what: &str, rows: &[Row]) {
     let lab = Lab::start();
@@ -316,12 +352,25 @@ fn bad_input_matches_bind() {
     assert_rows_match("bad input parity", BAD_INPUT);
 }
 
+/// Our tools report a reply's arrival as often as BIND's do, wherever the name stands in the search walk.
+#[test]
+fn arrival_reports_match_bind() {
+    assert_rows_match("arrival parity", ARRIVALS);
+}
+
+/// Our zone transfers walk the search list and print the zone as BIND's do.
+#[test]
+fn transfers_match_bind() {
+    assert_rows_match("transfer parity", TRANSFERS);
+}
+
 /// Harness self-check: BIND's own output is identical across two runs of every row once masked, so any
 /// difference the other tests report comes from our tools, not from noise the masks missed.
 #[test]
 fn bind_output_is_stable_after_masking() {
     let lab = Lab::start();
-    let rows: Vec<Row> = [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS, BAD_INPUT, DIG_TOGGLES].concat();
+    let rows: Vec<Row> =
+        [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS, BAD_INPUT, DIG_TOGGLES, ARRIVALS, TRANSFERS].concat();
     assert!(rows.len() >= 50, "the issue asks for at least 50 command lines, have {}", rows.len());
     assert_no_failures("BIND stability", rows.len(), &lab.failures(&rows, Lab::check_bind_stable));
 }

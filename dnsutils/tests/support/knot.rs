@@ -1,6 +1,7 @@
 //! A real authoritative server for the parity rows: knotd serving the zones in `tests/fixtures/` from its own
 //! temporary directory, on 127.0.0.1 and ::1 at a free port and on a private 127.x.y.z address at port 53
-//! (for rows whose server comes from `/etc/resolv.conf`). Killed when dropped.
+//! (for rows whose server comes from `/etc/resolv.conf`), and allowing zone transfers to loopback clients.
+//! Killed when dropped.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -112,7 +113,8 @@ fn config(dir: &Path, port: u16, addr53: Ipv4Addr, ipv6: bool) -> String {
          udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n\
          log:\n  - target: stderr\n    any: warning\n\
          database:\n    storage: \"{d}/db\"\n\
-         template:\n  - id: default\n    storage: \"{d}\"\n    semantic-checks: off\n\
+         acl:\n  - id: loopback-transfers\n    address: [ 127.0.0.0/8, ::1 ]\n    action: transfer\n\
+         template:\n  - id: default\n    storage: \"{d}\"\n    semantic-checks: off\n    acl: loopback-transfers\n\
          zone:\n{zones}"
     )
 }

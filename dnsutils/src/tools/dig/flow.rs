@@ -116,7 +116,13 @@ fn walk(lookup: &DigLookup, names: &[Candidate], asker: &mut Asker, run: &mut Ru
         if walk_goes_on && !lookup.showsearch {
             continue;
         }
+        // BIND copies the greeting it still owes into the walk's next lookup before printing this step,
+        // so with `+showsearch` every printed step carries it.
+        let owed = run.greeting.clone();
         print_reply(lookup, qname, &received, run);
+        if walk_goes_on {
+            run.greeting = owed;
+        }
         let reports = candidate.arrival_reports(rcode, walk_goes_on, lookup.showsearch);
         run.out(&arrival_text(lookup, &received, &asker.label(received.server)).repeat(reports));
         if !walk_goes_on {
