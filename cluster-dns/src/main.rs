@@ -1,0 +1,20 @@
+//! `cluster-dns` binary: parse configuration, bind DNS (UDP and TCP) and the admin listener, pick the
+//! cluster-state source, run until SIGTERM has drained.
+
+use std::process::ExitCode;
+
+use cluster_dns::config::Config;
+use cluster_dns::{Listeners, run};
+use server_runtime::{bind_tcp, bind_udp};
+
+fn main() -> ExitCode {
+    server_runtime::run_binary(Config::from_cli, |config: Config, lifecycle| async move {
+        let source = config.source.source().await?;
+        let listeners = Listeners {
+            udp: bind_udp("dns-udp", config.listen, "LISTEN_ADDR").await?,
+            tcp: bind_tcp("dns-tcp", config.listen, "LISTEN_ADDR").await?,
+            admin: bind_tcp("admin", config.runtime.admin_addr, "ADMIN_ADDR").await?,
+        };
+        Ok::<_, anyhow::Error>(run(listeners, config, source, lifecycle).await?)
+    })
+}
