@@ -304,6 +304,45 @@ const TRANSFERS: &[Row] = &[
     row("dig", "@127.0.0.1 -p {port} axfr nosuch.cluster.local"),
 ];
 
+/// dig's `+yaml` (BIND 9.18's YAML output), byte for byte once its timestamps are masked: answers, the query
+/// itself, `+short`, search walks, zone transfers, and the failures (errors as `DIG_ERROR` documents, warnings
+/// and bad packets left out).
+const YAML: &[Row] = &[
+    row("dig", "@127.0.0.1 -p {port} +yaml postgres.default.svc.cluster.local"),
+    row("dig", "@::1 -p {port} +yaml postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +qr postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +norecurse +qr postgres.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +tcp +nsid MX mail.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +short headless-service.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml nosuch.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml example.com"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +noall +answer TXT quoted.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml TXT apostrophe.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +nocomments +multiline SOA cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +dnssec -x 10.244.1.4"),
+    row("dig", "@127.0.0.1 -p {port} +yaml big-headless.default.svc.cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml TYPE65280 unknown.cluster.local"),
+    row(
+        "dig",
+        "@127.0.0.1 -p {port} +yaml postgres.default.svc.cluster.local clusterip-service.default.svc.cluster.local",
+    ),
+    row("dig", "@127.0.0.1 -p {port} postgres.default.svc.cluster.local +yaml +cmd"),
+    row("dig", "+yaml +search postgres"),
+    row("dig", "+yaml +search +showsearch nosuch"),
+    row("dig", "@127.0.0.1 -p {port} +yaml axfr 10.in-addr.arpa"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +comments +question axfr cluster.local"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +qr axfr 10.in-addr.arpa"),
+    row("dig", "@127.0.0.1 -p {port} +yaml +short axfr 10.in-addr.arpa"),
+    row("dig", "@127.0.0.1 -p {port} +yaml axfr nosuch.cluster.local"),
+    row("dig", "@127.0.0.1 -p {servfail} +yaml postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {silence} +yaml postgres.default.svc.cluster.local"),
+    row("dig", "+tcp +time=1 +tries=1 @127.0.0.1 -p 9 +yaml postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {garbage} +yaml postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {malformed} +yaml postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {wrongid} +yaml postgres.default.svc.cluster.local"),
+    row("dig", "+time=1 +tries=1 @127.0.0.1 -p {tc} +yaml postgres.default.svc.cluster.local"),
+];
+
 /// Starts a lab and asserts that every row in `rows` matches BIND, reporting all that do not.
 fn assert_rows_match(what: &str, rows: &[Row]) {
     let lab = Lab::start();
@@ -364,13 +403,19 @@ fn transfers_match_bind() {
     assert_rows_match("transfer parity", TRANSFERS);
 }
 
+/// Our `dig +yaml` prints BIND 9.18's YAML documents, with the same exit codes.
+#[test]
+fn yaml_matches_bind() {
+    assert_rows_match("yaml parity", YAML);
+}
+
 /// Harness self-check: BIND's own output is identical across two runs of every row once masked, so any
 /// difference the other tests report comes from our tools, not from noise the masks missed.
 #[test]
 fn bind_output_is_stable_after_masking() {
     let lab = Lab::start();
     let rows: Vec<Row> =
-        [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS, BAD_INPUT, DIG_TOGGLES, ARRIVALS, TRANSFERS].concat();
+        [HOST, DIG, NSLOOKUP, FAILURES, NAME_SERVERS, BAD_INPUT, DIG_TOGGLES, ARRIVALS, TRANSFERS, YAML].concat();
     assert!(rows.len() >= 50, "the issue asks for at least 50 command lines, have {}", rows.len());
     assert_no_failures("BIND stability", rows.len(), &lab.failures(&rows, Lab::check_bind_stable));
 }

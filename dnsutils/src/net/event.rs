@@ -5,7 +5,7 @@
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use hickory_proto::op::Query;
 
@@ -124,6 +124,8 @@ pub struct Received {
     pub protocol: Protocol,
     /// Time from sending to receiving it.
     pub elapsed: Duration,
+    /// When it arrived, by the wall clock (dig prints it).
+    pub at: SystemTime,
 }
 
 /// How one try ended.

@@ -3,7 +3,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::net::event::{Attempt, Event, Failure, Outcome, Protocol, Received, Request, TransferAttempt};
 use crate::net::screen::{Asked, check_header, parse_reply};
@@ -54,9 +54,9 @@ fn exchange(request: &Request, events: &mut Vec<Event>) -> Outcome {
             return Outcome::Abandoned;
         }
         if check_header(&bytes, asked.id, Protocol::Tcp, events).is_some() {
-            let elapsed = started.elapsed();
+            let (elapsed, at) = (started.elapsed(), SystemTime::now());
             return match parse_reply(&bytes, request.best_effort, events) {
-                Ok(reply) => Outcome::Reply(Box::new(Received { reply, server, protocol: Protocol::Tcp, elapsed })),
+                Ok(reply) => Outcome::Reply(Box::new(Received { reply, server, protocol: Protocol::Tcp, elapsed, at })),
                 Err(bad) => Outcome::BadPacket(bad),
             };
         }
@@ -106,7 +106,8 @@ pub fn transfer(request: &Request) -> TransferAttempt {
             }
         };
         let last = end.is_last(&reply, ixfr);
-        out.messages.push(Received { reply, server, protocol: Protocol::Tcp, elapsed: started.elapsed() });
+        let (elapsed, at) = (started.elapsed(), SystemTime::now());
+        out.messages.push(Received { reply, server, protocol: Protocol::Tcp, elapsed, at });
         if last {
             return out;
         }

@@ -4,7 +4,7 @@
 
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use crate::net::event::{Attempt, Event, Failure, Outcome, Protocol, Received, Request};
 use crate::net::screen::{Asked, check_header, parse_reply, question_mismatch};
@@ -57,7 +57,7 @@ fn exchange(request: &Request, events: &mut Vec<Event>) -> Outcome {
         if check_header(bytes, asked.id, Protocol::Udp, events).is_none() {
             continue;
         }
-        let elapsed = started.elapsed();
+        let (elapsed, at) = (started.elapsed(), SystemTime::now());
         // BIND parses the whole message before it looks at the question or the TC bit: one that does
         // not parse is a bad packet, whatever its question says.
         let reply = match parse_reply(bytes, request.best_effort, events) {
@@ -68,6 +68,6 @@ fn exchange(request: &Request, events: &mut Vec<Event>) -> Outcome {
             events.push(mismatch);
             continue;
         }
-        return Outcome::Reply(Box::new(Received { reply, server, protocol: Protocol::Udp, elapsed }));
+        return Outcome::Reply(Box::new(Received { reply, server, protocol: Protocol::Udp, elapsed, at }));
     }
 }

@@ -166,6 +166,8 @@ pub mod edns_option {
 pub mod edns_flag {
     /// DO: the client wants DNSSEC records.
     pub const DNSSEC_OK: u16 = 0x8000;
+    /// CO: the client accepts compact denial of existence.
+    pub const COMPACT_OK: u16 = 0x4000;
 }
 
 /// SVCB and HTTPS parameter keys (RFC 9460).

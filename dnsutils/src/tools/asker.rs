@@ -121,6 +121,11 @@ impl<'a> Asker<'a> {
         (next < self.servers.len()).then_some(next)
     }
 
+    /// The address of the server at `index`, when there is one.
+    pub fn server_address(&self, index: usize) -> Option<SocketAddr> {
+        self.servers.get(index).map(|server| server.address)
+    }
+
     /// How the user named `server` (the operand as typed, or the address from resolv.conf).
     pub fn label(&self, server: SocketAddr) -> String {
         self.servers

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, CNAME};
@@ -17,6 +17,9 @@ use crate::protocol::codes::Rcode;
 use crate::text::escape::name_text;
 use crate::wire::header::flag;
 use crate::wire::reply::parse;
+
+/// When every scripted reply arrives: 2026-11-26 10:38:40.042 UTC.
+pub const ARRIVAL: Duration = Duration::from_millis(1_795_689_520_042);
 
 /// One request as the scripted server saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,7 +135,13 @@ pub fn reply_bytes(sent: &Sent, rcode: Rcode, answers: Vec<Record>, extra: u16) 
 /// A reply as the network layer returns it, after `elapsed`.
 pub fn received(sent: &Sent, bytes: Vec<u8>) -> Attempt {
     let reply = parse(bytes, true).expect("a parsable scripted reply");
-    let received = Received { reply, server: sent.server, protocol: sent.protocol, elapsed: Duration::from_millis(3) };
+    let received = Received {
+        reply,
+        server: sent.server,
+        protocol: sent.protocol,
+        elapsed: Duration::from_millis(3),
+        at: SystemTime::UNIX_EPOCH + ARRIVAL,
+    };
     Attempt { events: Vec::new(), outcome: Outcome::Reply(Box::new(received)) }
 }
 

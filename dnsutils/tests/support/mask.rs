@@ -1,5 +1,6 @@
 //! Masks the parts of BIND's output that legitimately differ between two runs or two implementations:
-//! query IDs, timings, dates, cookies and the version in dig's greeting. Nothing else is touched.
+//! query IDs, timings, dates (YAML timestamps included), cookies and the version in dig's greeting. Nothing
+//! else is touched.
 
 use std::sync::LazyLock;
 
@@ -15,6 +16,8 @@ static MASKS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"(?m)^;; WHEN: .*$", ";; WHEN: <DATE>"),
         (r"COOKIE: [0-9a-fA-F]+( \([a-z ]+\))?", "COOKIE: <COOKIE>"),
         (r"; <<>> DiG \S+ <<>>", "; <<>> DiG <VERSION> <<>>"),
+        // dig +yaml's query_time and response_time.
+        (r"!!timestamp \S+", "!!timestamp <TIME>"),
         // The query ID is the first two bytes of a `;; Got bad packet` hex dump and of its ASCII column.
         (r"(?m)^(\d+ bytes\n)[0-9a-f]{2} [0-9a-f]{2}( (?:[0-9a-f]{2} ){14}\s*)..", "${1}<I D>${2}<>"),
     ]
@@ -38,6 +41,15 @@ mod tests {
         assert_eq!(
             mask("; <<>> DiG 9.18.49-1 <<>> x\nstatus: NOERROR, id: 4242\nReceived 9 bytes from 1.2.3.4#53 in 3 ms"),
             "; <<>> DiG <VERSION> <<>> x\nstatus: NOERROR, id: <ID>\nReceived 9 bytes from 1.2.3.4#53 in <N> ms"
+        );
+    }
+
+    /// Masks YAML timestamps and nothing around them.
+    #[test]
+    fn masks_yaml_timestamps() {
+        assert_eq!(
+            mask("    query_time: !!timestamp 2026-12-01T14:45:36.190Z\n    message_size: 79b"),
+            "    query_time: !!timestamp <TIME>\n    message_size: 79b"
         );
     }
 

@@ -10,10 +10,10 @@ use crate::protocol::codes::{Rcode, edns_option, rtype};
 use crate::resolver::conf::ResolvConf;
 use crate::resolver::search::{Candidate, names_to_try};
 use crate::resolver::servers::{Server, Unresolved, conf_servers, named_servers};
-use crate::text::notice::{NO_SERVERS_TEXT, TRUNCATED_TEXT, bad_packet_text};
+use crate::text::notice::{TRUNCATED_TEXT, bad_packet_text};
 use crate::tools::asker::{Answer, Asker, Settings};
 use crate::tools::dig::lookup::DigLookup;
-use crate::tools::dig::output::{arrival_text, message_text, short_text};
+use crate::tools::dig::output::{arrival_text, message_text, reply_yaml, short_text};
 use crate::tools::dig::run::{EXIT_INTERNAL, EXIT_NO_REPLY, EXIT_USAGE, Run, print_query, query_spec};
 use crate::tools::dig::transfer;
 use crate::tools::{FamilyMismatch, check_family};
@@ -106,7 +106,7 @@ fn walk(lookup: &DigLookup, names: &[Candidate], asker: &mut Asker, run: &mut Ru
         let cookie = lookup.cookie.then(|| random_cookie().to_vec());
         let mut received = ask_once(lookup, asker, qname, cookie, run)?;
         if let Some(cookie) = server_cookie(&received.reply) {
-            if lookup.comments {
+            if lookup.comments && !lookup.yaml {
                 run.out(";; BADCOOKIE, retrying.\n");
             }
             received = ask_once(lookup, asker, qname, Some(cookie), run)?;
@@ -142,7 +142,7 @@ fn ask_once(
 ) -> Result<Received, i32> {
     let spec = query_spec(lookup, qname, cookie);
     if lookup.qr && !lookup.short {
-        print_query(lookup, &spec, run);
+        print_query(lookup, &spec, asker.server_address(0), asker.uses_tcp(), run);
     }
     let truncated = if lookup.comments { TRUNCATED_TEXT } else { "" };
     // TCP connection failures name the lookup as the user typed it (a final dot kept), `.` when none was.
@@ -153,7 +153,10 @@ fn ask_once(
             run.fatal(&format!("{error}\n"));
             EXIT_INTERNAL
         })?;
-        asker.report(&mut run.session.console, &asked.events, textname, truncated);
+        // With `+yaml` dig keeps its warnings to itself.
+        if !lookup.yaml {
+            asker.report(&mut run.session.console, &asked.events, textname, truncated);
+        }
         if let Answer::Reply(received) = &asked.answer
             && received.reply.rcode() == Rcode::SERVFAIL
             && !lookup.fail
@@ -163,24 +166,23 @@ fn ask_once(
             first = next;
             continue;
         }
-        return answered(asked.answer, run);
+        return answered(lookup, asked.answer, run);
     }
 }
 
 /// The reply of an answer, or the exit status after printing why there is none.
-fn answered(answer: Answer, run: &mut Run) -> Result<Received, i32> {
+fn answered(lookup: &DigLookup, answer: Answer, run: &mut Run) -> Result<Received, i32> {
     match answer {
         Answer::Reply(received) => Ok(*received),
         Answer::NoReply { announced } => {
-            if !announced {
-                run.greet();
-                run.out(NO_SERVERS_TEXT);
-            }
+            run.no_servers(lookup.yaml, announced);
             Err(EXIT_NO_REPLY)
         }
         Answer::BadPacket(bad) => {
-            // dig gives up on this lookup but still exits 0, as BIND 9.18 does.
-            run.out(&bad_packet_text(&bad));
+            // dig gives up on this lookup but still exits 0, as BIND 9.18 does (silently with `+yaml`).
+            if !lookup.yaml {
+                run.out(&bad_packet_text(&bad));
+            }
             Err(0)
         }
         Answer::Abandoned => Err(0),
@@ -199,12 +201,16 @@ fn server_cookie(reply: &Reply) -> Option<Vec<u8>> {
 
 /// Prints one reply under the lookup's toggles.
 fn print_reply(lookup: &DigLookup, qname: &str, received: &Received, run: &mut Run) {
-    if lookup.short {
+    if lookup.short && !lookup.yaml {
         run.out(&short_text(lookup, received));
         return;
     }
-    if run.print_cmd {
+    if run.print_cmd && !lookup.short {
         run.greet();
     }
-    run.out(&message_text(lookup, qname, &received.reply, false));
+    if lookup.yaml {
+        run.out(&reply_yaml(lookup, received));
+    } else {
+        run.out(&message_text(lookup, qname, &received.reply, false));
+    }
 }

@@ -14,14 +14,16 @@ use crate::tools::scripted::{Scripted, Sent, a, answer, garbage, timeout, trunca
 /// A pod's resolv.conf with two search domains, `ndots:2` and two servers.
 const RESOLV: &str = "search a.test b.test\nnameserver 127.0.0.1\nnameserver 127.0.0.2\noptions ndots:2\n";
 
-/// Runs `dig ARGS` under [`RESOLV`] against `exchange`; returns stdout and the exit status. The greeting
-/// is a marker, so tests can see when it is printed.
+/// Runs `dig ARGS` under [`RESOLV`] against `exchange`; returns stdout and the exit status. The greeting,
+/// built when the command line leaves `+cmd` on before the first name, is a marker so tests see when it
+/// is printed.
 fn dig(args: &str, exchange: &mut Scripted) -> (String, i32) {
     let args: Vec<String> = args.split_whitespace().map(String::from).collect();
     let parsed = parse_args(&args).expect("a valid command line");
     let conf = ResolvConf::parse(RESOLV);
     let mut session = Session { exchange, console: Console::captured() };
-    let mut run = Run { session: &mut session, greeting: Some("<greeting>\n".into()), print_cmd: parsed.print_cmd };
+    let greeting = parsed.global.cmd.then(|| "<greeting>\n".to_string());
+    let mut run = Run { session: &mut session, greeting, print_cmd: parsed.print_cmd };
     let code = flow::run(&parsed.lookups, &conf, &mut run);
     (session.console.stdout().to_string(), code)
 }
@@ -132,4 +134,29 @@ fn as_is_first_nxdomain_has_two_footers() {
     let (stdout, _) = dig("+search +noall +stats nosuch", &mut last);
     assert_eq!(stdout.matches(";; MSG SIZE  rcvd:").count(), 1, "{stdout}");
     assert_eq!(names(&last), ["nosuch.a.test.", "nosuch.b.test.", "nosuch."]);
+}
+
+/// With `+yaml` a reply is one YAML document, timed by the exchange's clock.
+#[test]
+fn yaml_reply_document() {
+    let mut exchange = Scripted::new(|sent| answer(sent, Rcode::NOERROR, vec![a("web.x.y.", [10, 0, 0, 6])]));
+    let (stdout, code) = dig("+yaml @127.0.0.1 web.x.y", &mut exchange);
+    let opening = "- type: MESSAGE\n  message:\n    type: RECURSIVE_RESPONSE\n\
+                   \x20   query_time: !!timestamp 2026-11-26T10:38:40.039Z\n\
+                   \x20   response_time: !!timestamp 2026-11-26T10:38:40.042Z\n";
+    assert!(stdout.starts_with(opening), "{stdout}");
+    assert!(stdout.ends_with("      ANSWER_SECTION:\n        - 'web.x.y. 5 IN A 10.0.0.6'\n"), "{stdout}");
+    assert_eq!(code, 0);
+}
+
+/// With `+yaml` warnings stay out, a bad packet is dropped silently, and no reply is a `DIG_ERROR`
+/// document, exit 9.
+#[test]
+fn yaml_failures() {
+    let mut silent = Scripted::new(timeout);
+    let (stdout, code) = dig("+yaml +tries=2 @127.0.0.9 web.x.y", &mut silent);
+    assert_eq!(stdout, "- type: DIG_ERROR\n  message: |\n    no servers could be reached\n");
+    assert_eq!(code, 9);
+    let mut broken = Scripted::new(garbage);
+    assert_eq!(dig("+yaml web.x.y", &mut broken), (String::new(), 0));
 }

@@ -74,6 +74,8 @@ pub struct DigLookup {
     pub qr: bool,
     /// `+multiline`: long rdata in parentheses over several lines.
     pub multiline: bool,
+    /// `+yaml`: every message as a YAML document (a global switch, like `+short`).
+    pub yaml: bool,
     /// `+class`: print classes.
     pub show_class: bool,
     /// `+ndots=`.
@@ -125,6 +127,7 @@ impl Default for DigLookup {
             ttl_units: false,
             qr: false,
             multiline: false,
+            yaml: false,
             show_class: true,
             ndots: None,
             family: None,

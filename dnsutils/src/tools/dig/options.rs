@@ -83,7 +83,7 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
         } else if let Some(option) = arg.strip_prefix('+') {
             apply_plus(current, option)?;
             let name = option.strip_prefix("no").unwrap_or(option).split('=').next().unwrap_or("");
-            if matches!(full_option(name), Some("cmd" | "all" | "short")) {
+            if matches!(full_option(name), Some("cmd" | "all" | "short" | "yaml")) {
                 print_cmd = current.cmd;
             }
         } else if arg.starts_with('-') && arg.len() > 1 {
@@ -117,9 +117,12 @@ pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
         let root_ns = global.rtype.or(Some(rtype::NS));
         lookups.push(DigLookup { name: Some(".".to_string()), rtype: root_ns, ..global.clone() });
     }
-    // `+short` is a global switch in dig, wherever it appears.
+    // `+short` and `+yaml` are global switches in dig, wherever they appear.
     if global.short || lookups.iter().any(|lookup| lookup.short) {
         lookups.iter_mut().for_each(|lookup| lookup.short = true);
+    }
+    if global.yaml || lookups.iter().any(|lookup| lookup.yaml) {
+        lookups.iter_mut().for_each(|lookup| lookup.yaml = true);
     }
     Ok(DigArgs { global, lookups, version, help, warnings, print_cmd })
 }
@@ -203,6 +206,16 @@ mod tests {
     fn print_cmd_is_last_setting() {
         assert!(!parse("a b +noall +answer").print_cmd);
         assert!(parse("a +noall b +cmd").print_cmd);
+    }
+
+    /// `+yaml` anywhere applies to every lookup and, where it stands, turns the greeting off.
+    #[test]
+    fn yaml_is_global() {
+        let args = parse("x +yaml y");
+        assert!(args.lookups.len() == 2 && args.lookups.iter().all(|lookup| lookup.yaml));
+        assert!(!args.print_cmd && args.global.cmd);
+        assert!(!parse("+yaml x").global.cmd);
+        assert!(parse("+yaml x +cmd").print_cmd);
     }
 
     /// `+short` anywhere applies to every lookup.

@@ -1,11 +1,14 @@
 //! What dig prints, as text, under a lookup's `+option` toggles: the greeting, a message (comments block with
-//! title, warnings, header and OPT pseudosection, then the sections), the query itself for `+qr`, the
-//! `+short` lines, and what BIND's `received` callback adds after a reply (the statistics footer, or with
-//! `+nostats +identify` one line).
+//! title, warnings, header and OPT pseudosection, then the sections) or with `+yaml` its YAML document, the
+//! query itself for `+qr`, the `+short` lines, and what BIND's `received` callback adds after a reply (the
+//! statistics footer, or with `+nostats +identify` one line).
+
+use std::net::SocketAddr;
+use std::time::SystemTime;
 
 use hickory_proto::rr::Record;
 
-use crate::net::event::Received;
+use crate::net::event::{Protocol, Received};
 use crate::text::edns::opt_pseudosection;
 use crate::text::layout::{Columns, DEFAULT_COLUMNS, Layout, LineStyle};
 use crate::text::message::{header_lines, section_block};
@@ -13,6 +16,7 @@ use crate::text::notice::server_text;
 use crate::text::rdata::record_rdata_text;
 use crate::text::record::grouped;
 use crate::text::stats::stats;
+use crate::text::yaml::{Envelope, Parts, message_yaml};
 use crate::tools::dig::lookup::DigLookup;
 use crate::wire::reply::Reply;
 
@@ -67,10 +71,43 @@ pub fn query_text(lookup: &DigLookup, qname: &str, query: &Reply) -> String {
     format!("{};; QUERY SIZE: {}\n\n", message_text(lookup, qname, query, true), query.bytes.len())
 }
 
+/// The parts of a YAML document the toggles leave on (with `+short` only the header).
+fn yaml_parts(lookup: &DigLookup) -> Parts {
+    let long = !lookup.short;
+    Parts {
+        opt: lookup.comments && long,
+        sections: [lookup.question, lookup.answer, lookup.authority, lookup.additional].map(|shown| shown && long),
+    }
+}
+
+/// A reply as a YAML document; `+short` adds its lines after the header.
+pub fn reply_yaml(lookup: &DigLookup, received: &Received) -> String {
+    let envelope = Envelope {
+        sent: false,
+        query_time: received.at - received.elapsed,
+        response_time: Some(received.at),
+        server: received.server,
+        tcp: received.protocol == Protocol::Tcp,
+    };
+    let mut text = message_yaml(&envelope, &received.reply, yaml_parts(lookup));
+    if lookup.short && lookup.answer {
+        text.push_str(&short_text(lookup, received));
+    }
+    text
+}
+
+/// `+qr +yaml`: the query as a YAML document, sent at `now` to `server`.
+pub fn query_yaml(lookup: &DigLookup, query: &Reply, server: SocketAddr, tcp: bool, now: SystemTime) -> String {
+    let envelope = Envelope { sent: true, query_time: now, response_time: None, server, tcp };
+    message_yaml(&envelope, query, yaml_parts(lookup))
+}
+
 /// `+short`: each answer's rdata on a line, with `+identify` the server and time after it.
 pub fn short_text(lookup: &DigLookup, received: &Received) -> String {
     let mut text = String::new();
-    for record in grouped(received.reply.answers()) {
+    let answers = received.reply.answers();
+    let ordered: Vec<&Record> = if received.reply.keep_order { answers.iter().collect() } else { grouped(answers) };
+    for record in ordered {
         text.push_str(&record_text(record));
         if lookup.identify {
             let (server, elapsed) = (received.server.ip(), received.elapsed.as_millis());
@@ -82,9 +119,9 @@ pub fn short_text(lookup: &DigLookup, received: &Received) -> String {
 }
 
 /// What BIND's `received` callback prints after a reply: the statistics footer, or with `+nostats
-/// +identify` where it came from; nothing with `+short`.
+/// +identify` where it came from; nothing with `+short` or `+yaml`.
 pub fn arrival_text(lookup: &DigLookup, received: &Received, label: &str) -> String {
-    if lookup.short {
+    if lookup.short || lookup.yaml {
         String::new()
     } else if lookup.stats {
         stats(received, label)

@@ -63,6 +63,7 @@ const BOOLEANS: &[&str] = &[
     "subnet",
     "padding",
     "timeout",
+    "yaml",
 ];
 
 /// Resolves an abbreviated `+option` name to its full name, BIND-style (exact match first).
@@ -168,6 +169,14 @@ fn apply_switch(lookup: &mut DigLookup, name: &str, on: bool) {
         "ttlunits" => lookup.ttl_units = on,
         "qr" => lookup.qr = on,
         "multiline" => lookup.multiline = on,
+        "yaml" => {
+            lookup.yaml = on;
+            // BIND's `+yaml` also turns the greeting and this lookup's statistics off.
+            if on {
+                lookup.cmd = false;
+                lookup.stats = false;
+            }
+        }
         _ => {}
     }
 }

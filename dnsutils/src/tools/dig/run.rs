@@ -1,11 +1,16 @@
 //! A run of dig: the session it prints to, the greeting it owes until the first answer, its exit statuses,
 //! and the query each of its lookups sends (and prints with `+qr`).
 
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
 use crate::protocol::codes::{class, rtype};
+use crate::text::notice::NO_SERVERS_TEXT;
+use crate::text::yaml::error_yaml;
 use crate::tools::Session;
 use crate::tools::console::progname;
 use crate::tools::dig::lookup::DigLookup;
-use crate::tools::dig::output::query_text;
+use crate::tools::dig::output::{query_text, query_yaml};
 use crate::wire::query::{EdnsSpec, QuerySpec, random_id};
 use crate::wire::reply::parse;
 
@@ -41,6 +46,19 @@ impl Run<'_, '_> {
         self.session.console.out(text);
     }
 
+    /// Says no server could be reached: after the greeting it still owes unless a failed TCP connection
+    /// already said so (`announced`), and with `+yaml` as a `DIG_ERROR` document.
+    pub fn no_servers(&mut self, yaml: bool, announced: bool) {
+        if !announced {
+            self.greet();
+        }
+        if yaml {
+            self.out(&error_yaml("no servers could be reached"));
+        } else if !announced {
+            self.out(NO_SERVERS_TEXT);
+        }
+    }
+
     /// Writes `program: text` to stderr, as BIND's fatal messages.
     pub fn fatal(&mut self, text: &str) {
         self.session.console.err(&format!("{}: {text}", progname()));
@@ -68,12 +86,15 @@ pub fn query_spec(lookup: &DigLookup, qname: &str, cookie: Option<Vec<u8>>) -> Q
     }
 }
 
-/// `+qr`: prints the query as it is sent.
-pub fn print_query(lookup: &DigLookup, spec: &QuerySpec, run: &mut Run) {
+/// `+qr`: prints the query as it is sent to `server` (over TCP when `tcp`).
+pub fn print_query(lookup: &DigLookup, spec: &QuerySpec, server: Option<SocketAddr>, tcp: bool, run: &mut Run) {
     let Ok(bytes) = crate::wire::query::encode(spec) else { return };
     let Ok(query) = parse(bytes, true) else { return };
     if run.print_cmd {
         run.greet();
     }
-    run.out(&query_text(lookup, &spec.name, &query));
+    match server {
+        Some(server) if lookup.yaml => run.out(&query_yaml(lookup, &query, server, tcp, SystemTime::now())),
+        _ => run.out(&query_text(lookup, &spec.name, &query)),
+    }
 }

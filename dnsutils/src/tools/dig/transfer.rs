@@ -1,14 +1,14 @@
 //! `dig axfr` and `dig ixfr=N`: the records of every message (bare, unless `+comments`/`+question` were
-//! given), then the transfer's size in the statistics footer. A failed transfer prints `; Transfer failed.`
-//! and still exits 0, as BIND 9.18 does.
+//! given; with `+yaml` each message a document), then the transfer's size in the statistics footer. A failed
+//! message is printed, then `; Transfer failed.`, and dig still exits 0, as BIND 9.18 does.
 
 use crate::net::event::Received;
 use crate::protocol::codes::Rcode;
-use crate::text::notice::{NO_SERVERS_TEXT, bad_packet_text};
+use crate::text::notice::bad_packet_text;
 use crate::text::stats::transfer_stats;
 use crate::tools::asker::{Asker, Transfer};
 use crate::tools::dig::lookup::DigLookup;
-use crate::tools::dig::output::{message_text, record_text};
+use crate::tools::dig::output::{message_text, reply_yaml, short_text};
 use crate::tools::dig::run::{EXIT_INTERNAL, EXIT_NO_REPLY, Run, print_query, query_spec};
 use crate::wire::query::random_cookie;
 
@@ -21,7 +21,7 @@ pub fn run(lookup: &DigLookup, asker: &Asker, qname: &str, run: &mut Run) -> i32
     // dig shows a transfer as bare records: comments and question only when asked for.
     let view = DigLookup { comments: lookup.xfr_comments, question: lookup.xfr_question, ..lookup.clone() };
     if lookup.qr && !lookup.short {
-        print_query(&view, &spec, run);
+        print_query(&view, &spec, asker.server_address(0), true, run);
     }
     let textname = lookup.name.as_deref().unwrap_or(".").trim_end_matches('.');
     let asked = match asker.transfer(&mut *run.session.exchange, &spec) {
@@ -31,18 +31,19 @@ pub fn run(lookup: &DigLookup, asker: &Asker, qname: &str, run: &mut Run) -> i32
             return EXIT_INTERNAL;
         }
     };
-    asker.report(&mut run.session.console, &asked.events, textname, "");
+    if !lookup.yaml {
+        asker.report(&mut run.session.console, &asked.events, textname, "");
+    }
     let messages = match asked.answer {
         Transfer::Messages(messages) => messages,
         Transfer::NoReply { announced } => {
-            if !announced {
-                run.greet();
-                run.out(NO_SERVERS_TEXT);
-            }
+            run.no_servers(lookup.yaml, announced);
             return EXIT_NO_REPLY;
         }
         Transfer::BadPacket(bad) => {
-            run.out(&bad_packet_text(&bad));
+            if !lookup.yaml {
+                run.out(&bad_packet_text(&bad));
+            }
             return 0;
         }
     };
@@ -54,6 +55,7 @@ pub fn run(lookup: &DigLookup, asker: &Asker, qname: &str, run: &mut Run) -> i32
     }
     if let Some(last) = messages.last()
         && lookup.stats
+        && !lookup.yaml
     {
         let records = messages.iter().map(|received| received.reply.answers().len()).sum();
         let bytes = messages.iter().map(|received| received.reply.bytes.len()).sum();
@@ -62,18 +64,19 @@ pub fn run(lookup: &DigLookup, asker: &Asker, qname: &str, run: &mut Run) -> i32
     0
 }
 
-/// Prints each message's records; `false` after a failed one (`; Transfer failed.`).
+/// Prints each message's records (each message, with `+yaml`, a document); after a failed one
+/// `; Transfer failed.` and `false`.
 fn print_messages(view: &DigLookup, qname: &str, messages: &[Received], run: &mut Run) -> bool {
     for received in messages {
-        let reply = &received.reply;
-        if reply.rcode() != Rcode::NOERROR {
+        let text = match (view.yaml, view.short) {
+            (true, _) => reply_yaml(view, received),
+            (false, true) => short_text(view, received),
+            (false, false) => message_text(view, qname, &received.reply, false),
+        };
+        run.out(&text);
+        if received.reply.rcode() != Rcode::NOERROR {
             run.out("; Transfer failed.\n");
             return false;
-        }
-        if view.short {
-            reply.answers().iter().for_each(|record| run.out(&format!("{}\n", record_text(record))));
-        } else {
-            run.out(&message_text(view, qname, reply, false));
         }
     }
     true
