@@ -32,7 +32,7 @@ use arc_swap::ArcSwap;
 use cluster_state::{ClusterState, Source};
 use prometheus_client::registry::Registry;
 use server_runtime::http::{self, Admin, Limits};
-use server_runtime::{Drained, Lifecycle};
+use server_runtime::{BindError, Drained, Lifecycle, listen};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
@@ -70,6 +70,27 @@ pub enum RunError {
         "loop detected: a query forwarded to {0} came back to this server; point --upstream (or the nameservers of --resolv-conf) at a resolver that is not this server"
     )]
     Loop(String),
+}
+
+/// Binds DNS's UDP socket and TCP listener on one port: `listen`'s, or, for port 0, the first port the
+/// kernel gives that is free for both (tests run many servers at once). Announces both once bound.
+pub async fn bind_dns(listen: SocketAddr) -> Result<(UdpSocket, TcpListener), BindError> {
+    let failed = |addr, source| BindError { addr, setting: "LISTEN_ADDR", source };
+    for _ in 0..20 {
+        let udp = UdpSocket::bind(listen).await.map_err(|e| failed(listen, e))?;
+        let bound = udp.local_addr().map_err(|e| failed(listen, e))?;
+        match TcpListener::bind(bound).await {
+            Ok(tcp) => {
+                listen::announce("dns-udp", bound);
+                listen::announce("dns-tcp", bound);
+                return Ok((udp, tcp));
+            }
+            // Someone else holds that TCP port; with port 0 another UDP port will do.
+            Err(_) if listen.port() == 0 => continue,
+            Err(e) => return Err(failed(bound, e)),
+        }
+    }
+    Err(failed(listen, std::io::ErrorKind::AddrInUse.into()))
 }
 
 /// Serves DNS on `listeners` from `source` until `lifecycle` has drained.

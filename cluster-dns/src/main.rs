@@ -4,17 +4,15 @@
 use std::process::ExitCode;
 
 use cluster_dns::config::Config;
-use cluster_dns::{Listeners, run};
-use server_runtime::{bind_tcp, bind_udp};
+use cluster_dns::{Listeners, bind_dns, run};
+use server_runtime::bind_tcp;
 
 fn main() -> ExitCode {
     server_runtime::run_binary(Config::from_cli, |config: Config, lifecycle| async move {
         let source = config.source.source().await?;
-        let listeners = Listeners {
-            udp: bind_udp("dns-udp", config.listen, "LISTEN_ADDR").await?,
-            tcp: bind_tcp("dns-tcp", config.listen, "LISTEN_ADDR").await?,
-            admin: bind_tcp("admin", config.runtime.admin_addr, "ADMIN_ADDR").await?,
-        };
+        let (udp, tcp) = bind_dns(config.listen).await?;
+        let admin = bind_tcp("admin", config.runtime.admin_addr, "ADMIN_ADDR").await?;
+        let listeners = Listeners { udp, tcp, admin };
         Ok::<_, anyhow::Error>(run(listeners, config, source, lifecycle).await?)
     })
 }

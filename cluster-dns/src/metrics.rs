@@ -189,40 +189,40 @@ impl DnsMetrics {
         };
         registry.register(
             "coredns_dns_requests",
-            "Counter of DNS requests made per zone, protocol and family.",
+            "Counter of DNS requests made per zone, protocol and family",
             metrics.requests.clone(),
         );
-        registry.register("coredns_dns_responses", "Counter of response status codes.", metrics.responses.clone());
+        registry.register("coredns_dns_responses", "Counter of response status codes", metrics.responses.clone());
         registry.register(
             "coredns_dns_request_duration_seconds",
-            "Histogram of the time (in seconds) each request took per zone.",
+            "Histogram of the time (in seconds) each request took per zone",
             metrics.duration.clone(),
         );
         registry.register(
             "coredns_dns_request_size_bytes",
-            "Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.",
+            "Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol",
             metrics.request_size.clone(),
         );
         registry.register(
             "coredns_dns_response_size_bytes",
-            "Size of the returned response in bytes.",
+            "Size of the returned response in bytes",
             metrics.response_size.clone(),
         );
-        registry.register("coredns_cache_hits", "The count of cache hits.", metrics.cache_hits.clone());
+        registry.register("coredns_cache_hits", "The count of cache hits", metrics.cache_hits.clone());
         registry.register(
             "coredns_cache_misses",
-            "The count of cache misses. Deprecated, derive misses from cache hits/requests counters.",
+            "The count of cache misses. Deprecated, derive misses from cache hits/requests counters",
             metrics.cache_misses.clone(),
         );
-        registry.register("coredns_cache_requests", "The count of cache requests.", metrics.cache_requests.clone());
+        registry.register("coredns_cache_requests", "The count of cache requests", metrics.cache_requests.clone());
         registry.register(
             "coredns_proxy_request_duration_seconds",
-            "Histogram of the time each request took.",
+            "Histogram of the time each request took",
             metrics.proxy_duration.clone(),
         );
         registry.register(
             "coredns_forward_max_concurrent_rejects",
-            "Counter of the number of queries rejected because the concurrent queries were at maximum.",
+            "Counter of the number of queries rejected because the concurrent queries were at maximum",
             metrics.forward_rejects.clone(),
         );
         Arc::new(metrics)
@@ -293,7 +293,7 @@ impl Collector for CacheEntries {
         let family = Family::<CacheLabels, ConstGauge>::new_with_constructor(|| ConstGauge::new(0));
         let mut metric = encoder.encode_descriptor(
             "coredns_cache_entries",
-            "The number of elements in the cache.",
+            "The number of elements in the cache",
             None,
             family.metric_type(),
         )?;

@@ -16,7 +16,6 @@ pub enum ResolvConfError {
         /// The file.
         path: String,
         /// What the system said.
-        #[source]
         source: std::io::Error,
     },
 }

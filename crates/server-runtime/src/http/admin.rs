@@ -75,8 +75,8 @@ impl<R: Handler + std::fmt::Debug> Handler for Admin<R> {
     async fn call(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
         match request.uri().path() {
             "/metrics" => self.metrics(),
-            // `/healthz` too, what many manifests try first; `/live` and `/ready` are Linkerd's spellings.
-            "/livez" | "/healthz" | "/live" => text_response(StatusCode::OK, TEXT, "live\n"),
+            // Other spellings people and manifests use: `/healthz`, CoreDNS's `/health`, Linkerd's `/live`.
+            "/livez" | "/healthz" | "/health" | "/live" => text_response(StatusCode::OK, TEXT, "live\n"),
             "/readyz" | "/ready" => self.ready(),
             _ => self.routes.call(request).await,
         }
