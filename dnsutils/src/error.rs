@@ -30,3 +30,17 @@ pub enum DnsError {
     #[error("{0}")]
     Usage(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each message names the value that failed and BIND's reason.
+    #[test]
+    fn messages_name_the_value() {
+        let bad = DnsError::NotLegal { name: "a..b".into(), reason: "empty label".into() };
+        assert_eq!(bad.to_string(), "'a..b' is not in legal name syntax (empty label)");
+        let long = DnsError::BadName { name: "x".into(), reason: "label too long".into() };
+        assert_eq!(long.to_string(), "'x' is not a legal name (label too long)");
+    }
+}

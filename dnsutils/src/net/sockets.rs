@@ -11,10 +11,12 @@ pub struct Sockets;
 
 impl Exchange for Sockets {
     fn ask(&mut self, request: &Request) -> Attempt {
-        match request.protocol {
-            Protocol::Udp => udp::attempt(request),
-            Protocol::Tcp => tcp::attempt(request),
-        }
+        let mut events = Vec::new();
+        let outcome = match request.protocol {
+            Protocol::Udp => udp::exchange(request, &mut events),
+            Protocol::Tcp => tcp::exchange(request, &mut events),
+        };
+        Attempt { events, outcome }
     }
 
     fn transfer(&mut self, request: &Request) -> TransferAttempt {
@@ -32,6 +34,7 @@ mod tests {
 
     use super::*;
     use crate::net::event::{Event, Failure, Outcome};
+    use crate::protocol::codes::rtype::{self, A, SOA};
     use crate::wire::problem::Problem;
 
     const QUERY_ID: u16 = 0x4242;
@@ -115,13 +118,13 @@ mod tests {
             let message = |types: &[u16]| {
                 let mut reply = empty_reply(query, 0x0400, 0).expect("a question");
                 for &code in types {
-                    push_answer(&mut reply, code, 5, if code == 6 { &soa } else { &[10, 0, 0, 1] });
+                    push_answer(&mut reply, code, 5, if code == rtype::SOA { &soa } else { &[10, 0, 0, 1] });
                 }
                 reply
             };
-            Response::Messages(vec![message(&[6, 1]), message(&[1]), message(&[6]), message(&[1])])
+            Response::Messages(vec![message(&[SOA, A]), message(&[A]), message(&[SOA]), message(&[A])])
         });
-        let query = query(QUERY_ID, "z", 252);
+        let query = query(QUERY_ID, "z", rtype::AXFR);
         let request = Request {
             query: &query,
             server: server.addr,

@@ -5,20 +5,15 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::net::event::{Attempt, Event, Failure, Outcome, Protocol, Received, Request, TransferAttempt};
+use crate::net::event::{Event, Failure, Outcome, Protocol, Received, Request, TransferAttempt};
 use crate::net::screen::{Asked, check_header, parse_reply};
 use crate::protocol::codes::rtype;
 use crate::wire::header::{HEADER_LEN, Header};
 use crate::wire::transfer::TransferEnd;
 
-/// Sends `request` over a new TCP connection and reads its reply.
-pub fn attempt(request: &Request) -> Attempt {
-    let mut events = Vec::new();
-    let outcome = exchange(request, &mut events);
-    Attempt { events, outcome }
-}
-
-fn exchange(request: &Request, events: &mut Vec<Event>) -> Outcome {
+/// Sends `request` over a new TCP connection and reads its reply, recording what happens on the way in
+/// `events`.
+pub fn exchange(request: &Request, events: &mut Vec<Event>) -> Outcome {
     let server = request.server;
     let started = Instant::now();
     let deadline = started + request.timeout;

@@ -6,7 +6,7 @@ use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::{Instant, SystemTime};
 
-use crate::net::event::{Attempt, Event, Failure, Outcome, Protocol, Received, Request};
+use crate::net::event::{Event, Failure, Outcome, Protocol, Received, Request};
 use crate::net::screen::{Asked, check_header, parse_reply, question_mismatch};
 
 /// Largest UDP reply we accept (bigger than any EDNS buffer size we advertise).
@@ -20,14 +20,8 @@ fn local_for(server: SocketAddr) -> SocketAddr {
     }
 }
 
-/// Sends `request` over UDP and waits for its reply.
-pub fn attempt(request: &Request) -> Attempt {
-    let mut events = Vec::new();
-    let outcome = exchange(request, &mut events);
-    Attempt { events, outcome }
-}
-
-fn exchange(request: &Request, events: &mut Vec<Event>) -> Outcome {
+/// Sends `request` over UDP and waits for its reply, recording what happens on the way in `events`.
+pub fn exchange(request: &Request, events: &mut Vec<Event>) -> Outcome {
     let server = request.server;
     let fail = |events: &mut Vec<Event>, kind: ErrorKind| {
         events.push(Event::CommunicationsError { server, failure: Failure::from(kind) });

@@ -10,7 +10,7 @@ use crate::net::Exchange;
 use crate::net::event::{Attempt, Event, Outcome, Protocol, Received, Request};
 use crate::resolver::search::Candidate;
 use crate::resolver::servers::Server;
-use crate::text::notice::{connect_failed_text, event_line};
+use crate::text::notice::{NO_SERVERS_TEXT, bad_packet_text, connect_failed_text, event_line};
 use crate::tools::console::Console;
 use crate::wire::query::{QuerySpec, encode};
 use crate::wire::reply::BadPacket;
@@ -87,6 +87,27 @@ pub struct Asked<T> {
     pub events: Vec<Event>,
     /// The end.
     pub answer: T,
+}
+
+impl Answer {
+    /// The reply, or `None` after printing why there is none in host's and nslookup's words (`;; no servers
+    /// could be reached` unless already said, or the bad packet and its dump).
+    pub fn into_reply(self, console: &mut Console) -> Option<Received> {
+        match self {
+            Answer::Reply(received) => Some(*received),
+            Answer::NoReply { announced } => {
+                if !announced {
+                    console.out(NO_SERVERS_TEXT);
+                }
+                None
+            }
+            Answer::Abandoned => None,
+            Answer::BadPacket(bad) => {
+                console.out(&bad_packet_text(&bad));
+                None
+            }
+        }
+    }
 }
 
 /// Whether the events end on a failed TCP connection, whose message already said that no servers could

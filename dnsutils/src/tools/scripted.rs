@@ -15,7 +15,7 @@ use crate::net::event::{Attempt, Event, Failure, Outcome, Protocol, Received, Re
 use crate::net::screen::Asked;
 use crate::protocol::codes::Rcode;
 use crate::text::escape::name_text;
-use crate::wire::header::flag;
+use crate::wire::header::{Header, flag};
 use crate::wire::reply::parse;
 
 /// When every scripted reply arrives: 2026-11-26 10:38:40.042 UTC.
@@ -75,7 +75,7 @@ impl Scripted {
             rtype: u16::from(question.query_type),
             protocol: request.protocol,
             id: asked.id,
-            recurse: request.query[2] & 1 != 0,
+            recurse: Header::read(request.query).is_some_and(|header| header.recursion_desired()),
         };
         self.sent.push(sent.clone());
         sent

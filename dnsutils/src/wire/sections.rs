@@ -18,6 +18,9 @@ use crate::wire::problem::Problem;
 use crate::wire::rdata_check::check_rdata;
 use crate::wire::rdata_rules::is_nsec3_owner;
 
+/// Where the additional section sits in [`Sections::records`] (answer, authority, additional).
+const ADDITIONAL: usize = 2;
+
 /// The OPT pseudo-record of a message, as its raw fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OptRecord {
@@ -134,7 +137,7 @@ impl Walker<'_> {
             for _ in 0..header.counts[section + 1] {
                 let start = self.at;
                 let record = self.record(section, out)?;
-                if record.record_type() == RecordType::OPT && section == 2 && out.opt.is_none() {
+                if record.record_type() == RecordType::OPT && section == ADDITIONAL && out.opt.is_none() {
                     out.opt = Some(read_opt(self.bytes, start, &record));
                     continue;
                 }
@@ -262,7 +265,7 @@ impl Walker<'_> {
 /// class other than the question's (OPT, TKEY and TSIG aside).
 fn semantic_problem(code: u16, class: u16, section: usize, out: &Sections) -> bool {
     if code == rtype::OPT {
-        return section != 2 || out.opt.is_some();
+        return section != ADDITIONAL || out.opt.is_some();
     }
     let question_class = out.questions.first().map(|query| u16::from(query.query_class));
     !matches!(code, rtype::TKEY | rtype::TSIG) && question_class.is_some_and(|expected| expected != class)

@@ -11,10 +11,9 @@ use crate::resolver::conf::ResolvConf;
 use crate::resolver::search::{as_address, names_to_try, reverse_name};
 use crate::resolver::servers::Server;
 use crate::text::escape::name_text_no_dot;
-use crate::text::notice::{NO_SERVERS_TEXT, bad_packet_text};
 use crate::text::record::grouped;
 use crate::tools::Session;
-use crate::tools::asker::{Answer, Asker, Lookup, Settings};
+use crate::tools::asker::{Asker, Lookup, Settings};
 use crate::tools::console::progname;
 use crate::tools::host::options::Options;
 use crate::tools::host::output::{
@@ -143,20 +142,7 @@ fn ask_query(
             1
         })?;
         asker.report(&mut session.console, &asked.events, textname, truncated);
-        let received = match asked.answer {
-            Answer::Reply(received) => *received,
-            Answer::NoReply { announced } => {
-                if !announced {
-                    session.console.out(NO_SERVERS_TEXT);
-                }
-                return Err(1);
-            }
-            Answer::Abandoned => return Err(1),
-            Answer::BadPacket(bad) => {
-                session.console.out(&bad_packet_text(&bad));
-                return Err(1);
-            }
-        };
+        let received = asked.answer.into_reply(&mut session.console).ok_or(1)?;
         match asker.next_after(first, received.server) {
             Some(next) if received.reply.rcode() == Rcode::SERVFAIL && !options.servfail_stops => first = next,
             _ => return Ok(received),

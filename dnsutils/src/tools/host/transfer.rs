@@ -47,27 +47,7 @@ pub fn run(
             ixfr_serial: options.ixfr_serial,
             ..QuerySpec::plain(&candidate.name, code, options.class, false)
         };
-        let asked = match asker.transfer(&mut *session.exchange, &spec) {
-            Ok(asked) => asked,
-            Err(error) => {
-                session.console.err(&format!("{}: {error}\n", progname()));
-                return 1;
-            }
-        };
-        asker.report(&mut session.console, &asked.events, textname, "");
-        let messages = match asked.answer {
-            Transfer::Messages(messages) => messages,
-            Transfer::NoReply { announced } => {
-                if !announced {
-                    session.console.out(NO_SERVERS_TEXT);
-                }
-                return 1;
-            }
-            Transfer::BadPacket(bad) => {
-                session.console.out(&bad_packet_text(&bad));
-                return 1;
-            }
-        };
+        let Some(messages) = transfer(&asker, &spec, textname, session) else { return 1 };
         let walk_goes_on = index + 1 < names.len();
         if walk_goes_on && messages.first().is_some_and(|first| first.reply.rcode() == Rcode::NXDOMAIN) {
             session.console.out("; Transfer failed.\n");
@@ -76,6 +56,31 @@ pub fn run(
         return print_messages(options, shown, &messages, full, session);
     }
     0
+}
+
+/// Runs one transfer and reports on the way; the messages, or `None` after saying why there are none.
+fn transfer(asker: &Asker, spec: &QuerySpec, textname: &str, session: &mut Session) -> Option<Vec<Received>> {
+    let asked = match asker.transfer(&mut *session.exchange, spec) {
+        Ok(asked) => asked,
+        Err(error) => {
+            session.console.err(&format!("{}: {error}\n", progname()));
+            return None;
+        }
+    };
+    asker.report(&mut session.console, &asked.events, textname, "");
+    match asked.answer {
+        Transfer::Messages(messages) => Some(messages),
+        Transfer::NoReply { announced } => {
+            if !announced {
+                session.console.out(NO_SERVERS_TEXT);
+            }
+            None
+        }
+        Transfer::BadPacket(bad) => {
+            session.console.out(&bad_packet_text(&bad));
+            None
+        }
+    }
 }
 
 /// Prints the messages of a transfer of `shown`; returns the exit status.

@@ -12,9 +12,9 @@ use crate::resolver::conf::ResolvConf;
 use crate::resolver::search::{as_address, names_to_try, reverse_name};
 use crate::resolver::servers::Server;
 use crate::text::escape::name_text;
-use crate::text::notice::{NO_SERVERS_TEXT, TRUNCATED_TEXT, bad_packet_text};
+use crate::text::notice::TRUNCATED_TEXT;
 use crate::tools::Session;
-use crate::tools::asker::{Answer, Asker, Lookup, Settings};
+use crate::tools::asker::{Asker, Lookup, Settings};
 use crate::tools::nslookup::options::Options;
 use crate::tools::nslookup::output::{Printed, View, reply_text};
 use crate::wire::query::QuerySpec;
@@ -105,20 +105,7 @@ fn ask_query(
     loop {
         let asked = asker.ask_from(&mut *session.exchange, first, spec).ok()?;
         asker.report(&mut session.console, &asked.events, textname, TRUNCATED_TEXT);
-        let received = match asked.answer {
-            Answer::Reply(received) => *received,
-            Answer::NoReply { announced } => {
-                if !announced {
-                    session.console.out(NO_SERVERS_TEXT);
-                }
-                return None;
-            }
-            Answer::Abandoned => return None,
-            Answer::BadPacket(bad) => {
-                session.console.out(&bad_packet_text(&bad));
-                return None;
-            }
-        };
+        let received = asked.answer.into_reply(&mut session.console)?;
         let reply = &received.reply;
         let complaint = if reply.rcode() == Rcode::SERVFAIL {
             "SERVFAIL reply"
