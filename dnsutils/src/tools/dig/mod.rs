@@ -36,7 +36,7 @@ Use \"dig -h\" (or \"dig -h | more\") for complete list of options
 /// `dig -h`, as BIND 9.18 prints it.
 const HELP: &str = include_str!("help.txt");
 
-/// Runs `dig` with `args` (argv without argv[0]); returns the exit status.
+/// Runs `dig` with `args` (argv without `argv[0]`); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let mut console = Console::terminal();

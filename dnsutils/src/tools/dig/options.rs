@@ -67,7 +67,7 @@ fn apply_dash(
     Ok(Dash::Done)
 }
 
-/// Parses dig's arguments (without argv[0]).
+/// Parses dig's arguments (without `argv[0]`).
 pub fn parse_args(args: &[String]) -> Result<DigArgs, DigArgError> {
     let mut global = DigLookup::default();
     let mut lookups: Vec<DigLookup> = Vec::new();

@@ -21,7 +21,7 @@ use crate::tools::console::{Console, progname};
 use crate::tools::{FamilyMismatch, Session, check_family};
 use options::{Options, parse_args};
 
-/// Runs `host` with `args` (argv without argv[0]); returns the exit status.
+/// Runs `host` with `args` (argv without `argv[0]`); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let mut console = Console::terminal();

@@ -40,8 +40,6 @@ pub struct Options {
     pub server: Option<String>,
     /// `-t`/`-a`: the query type, when not the default A+AAAA+MX.
     pub rtype: Option<u16>,
-    /// The type came from `-t` (not `-a`).
-    pub rtype_named: bool,
     /// `-l`: list the zone with a transfer (`-t` then picks which records to show).
     pub list: bool,
     /// `-s`: a SERVFAIL ends the query instead of moving on to the next server.
@@ -76,7 +74,6 @@ impl Default for Options {
             name: String::new(),
             server: None,
             rtype: None,
-            rtype_named: false,
             list: false,
             servfail_stops: false,
             ixfr_serial: None,
@@ -122,7 +119,7 @@ fn atoi(text: &str) -> u64 {
         .fold(0u64, |acc, digit| acc.saturating_mul(10).saturating_add(u64::from(digit - b'0')))
 }
 
-/// Parses host's arguments (without argv[0]).
+/// Parses host's arguments (without `argv[0]`).
 pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
     let mut options = Options::default();
     let mut index = 0;
@@ -201,7 +198,6 @@ fn apply_value(options: &mut Options, flag: char, value: &str) -> Result<(), Usa
         't' => {
             let code = mnemonics::parse_type(value).ok_or_else(|| fatal(format!("invalid type: {value}")))?;
             options.rtype = Some(code);
-            options.rtype_named = true;
             if rtype::is_transfer(code) {
                 options.tcp = true;
             }

@@ -21,7 +21,7 @@ use crate::tools::Session;
 use crate::tools::console::Console;
 use options::{Options, apply_option, parse_args};
 
-/// Runs `nslookup` with `args` (argv without argv[0]); returns the exit status.
+/// Runs `nslookup` with `args` (argv without `argv[0]`); returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
     let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let mut session = Session { exchange: &mut Sockets, console: Console::terminal() };

@@ -118,7 +118,7 @@ pub fn apply_option(options: &mut Options, text: &str) -> Option<String> {
     None
 }
 
-/// Parses nslookup's arguments (without argv[0]); also returns the complaints about rejected options.
+/// Parses nslookup's arguments (without `argv[0]`); also returns the complaints about rejected options.
 pub fn parse_args(args: &[String]) -> (Options, Vec<String>) {
     let mut options = Options::default();
     let mut operands = Vec::new();
