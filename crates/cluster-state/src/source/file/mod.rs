@@ -118,12 +118,15 @@ impl FileSource {
         *seen = now;
     }
 
-    /// Decode the text and publish it as the new state of every requested kind.
+    /// Decode the text, one document at a time, and publish it as the new state of every requested kind.
     fn publish(&self, text: &str) -> Result<(), FileProblem> {
-        let documents = stream::split(text);
-        let objects = objects::objects_in(&documents)?;
-        let slots = route::route(&objects, &self.routes)?;
-        self.publisher.replace_all(slots);
+        let mut router = route::Router::new(&self.routes);
+        for document in stream::split(text) {
+            for object in objects::objects_in_document(&document)? {
+                router.add(object)?;
+            }
+        }
+        self.publisher.replace_all(router.finish());
         Ok(())
     }
 

@@ -46,28 +46,36 @@ impl Place {
 }
 
 /// Every object in the documents, in file order.
+#[cfg(test)]
 pub(crate) fn objects_in(documents: &[Document<'_>]) -> Result<Vec<FileObject>, FileProblem> {
     let mut objects = Vec::new();
     for document in documents {
-        let place = Place { document: document.index, line: document.line, item: None };
-        let Some(value) = document.parse().map_err(|reason| place.problem(None, reason))? else {
-            continue;
-        };
-        objects.extend(objects_of(value, place)?);
+        objects.extend(objects_in_document(document)?);
     }
     Ok(objects)
 }
 
+/// The objects of one document, in order.
+pub(crate) fn objects_in_document(document: &Document<'_>) -> Result<Vec<FileObject>, FileProblem> {
+    let place = Place { document: document.index, line: document.line, item: None };
+    match document.parse().map_err(|reason| place.problem(None, reason))? {
+        Some(value) => objects_of(value, place),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The objects of one document's value: itself, or its items when it is a list.
-pub(crate) fn objects_of(value: Value, place: Place) -> Result<Vec<FileObject>, FileProblem> {
-    let Some((list_api_version, item_kind, items)) = list_parts(&value) else {
+pub(crate) fn objects_of(mut value: Value, place: Place) -> Result<Vec<FileObject>, FileProblem> {
+    let Some((list_api_version, item_kind, _)) = list_parts(&value) else {
         return Ok(vec![object_of(value, None, place)?]);
     };
     let inherited = item_kind.map(|kind| (list_api_version.to_string(), kind.to_string()));
+    // The items are moved out, not copied: a large list is held once.
+    let Value::Array(items) = value["items"].take() else { return Ok(Vec::new()) };
     let mut objects = Vec::with_capacity(items.len());
-    for (at, item) in items.iter().enumerate() {
+    for (at, item) in items.into_iter().enumerate() {
         let place = Place { item: Some(at + 1), ..place };
-        objects.push(object_of(item.clone(), inherited.clone(), place)?);
+        objects.push(object_of(item, inherited.clone(), place)?);
     }
     Ok(objects)
 }

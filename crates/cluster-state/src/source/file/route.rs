@@ -18,8 +18,17 @@ use crate::kind::{DEFAULT_NAMESPACE, Kind, KindSpec, ObjectKey};
 use crate::scope::Selection;
 use crate::snapshot::{KindMap, KindSlot};
 
-/// Decodes the objects of one kind; a plain function pointer, so a type-erased query can hold it.
-pub(crate) type DecodeFn = fn(&KindSpec, &Selection, &[&FileObject]) -> Result<KindSlot, FileProblem>;
+/// Starts a [`KindBuilder`] for one kind; a plain function pointer, so a type-erased query can hold it.
+pub(crate) type DecodeFn = fn(&KindSpec, &Selection) -> Box<dyn KindBuilder>;
+
+/// Decodes one kind's objects as the file is read, document by document, so a document's parsed YAML is
+/// dropped as soon as its objects are decoded (the whole file's parse tree is never held at once).
+pub(crate) trait KindBuilder: Send {
+    /// Decodes `object` (one of this kind) and keeps it if the selection wants it.
+    fn add(&mut self, object: FileObject) -> Result<(), FileProblem>;
+    /// The kind's objects, fully listed.
+    fn finish(self: Box<Self>) -> KindSlot;
+}
 
 /// One requested kind, as the file source sees it.
 #[derive(Clone, Debug)]
@@ -32,18 +41,34 @@ pub(crate) struct Route {
     pub decode: DecodeFn,
 }
 
-/// Every requested kind's objects from the file's objects.
-pub(crate) fn route(objects: &[FileObject], routes: &[Route]) -> Result<Vec<(TypeId, KindSlot)>, FileProblem> {
-    routes
-        .iter()
-        .map(|route| {
-            let mine: Vec<&FileObject> = objects
-                .iter()
-                .filter(|object| object.api_version == route.spec.api_version && object.kind == route.spec.kind)
-                .collect();
-            Ok((route.spec.type_id, (route.decode)(&route.spec, &route.selection, &mine)?))
-        })
-        .collect()
+/// Sends each object of the file to the builder of its kind; objects of kinds nobody asked for are left.
+pub(crate) struct Router<'r> {
+    routes: &'r [Route],
+    builders: Vec<Box<dyn KindBuilder>>,
+}
+
+impl<'r> Router<'r> {
+    /// A router with an empty builder per requested kind.
+    pub fn new(routes: &'r [Route]) -> Router<'r> {
+        Router { routes, builders: routes.iter().map(|route| (route.decode)(&route.spec, &route.selection)).collect() }
+    }
+
+    /// Decodes `object` into its kind, if it is of a requested kind.
+    pub fn add(&mut self, object: FileObject) -> Result<(), FileProblem> {
+        let kind = self
+            .routes
+            .iter()
+            .position(|route| object.api_version == route.spec.api_version && object.kind == route.spec.kind);
+        match kind {
+            Some(at) => self.builders[at].add(object),
+            None => Ok(()),
+        }
+    }
+
+    /// Every requested kind's objects.
+    pub fn finish(self) -> Vec<(TypeId, KindSlot)> {
+        self.routes.iter().zip(self.builders).map(|(route, builder)| (route.spec.type_id, builder.finish())).collect()
+    }
 }
 
 /// The namespace an object of this kind is in: its own, `default` if namespaced and unset, none otherwise.
@@ -51,39 +76,54 @@ pub(crate) fn effective_namespace<'a>(spec: &KindSpec, namespace: Option<&'a str
     spec.namespaced.then(|| namespace.unwrap_or(DEFAULT_NAMESPACE))
 }
 
-/// Decode the objects of kind `K` and keep those the selection wants.
-pub(crate) fn decode<K: Kind>(
-    spec: &KindSpec,
-    selection: &Selection,
-    objects: &[&FileObject],
-) -> Result<KindSlot, FileProblem> {
-    let mut map = KindMap::<K>::new();
-    let mut places: BTreeMap<ObjectKey, Place> = BTreeMap::new();
-    for object in objects {
-        let namespace = effective_namespace(spec, object.namespace.as_deref());
-        let describe = || Some(spec.describe(namespace, &object.name));
-        let mut value = object.value.clone();
-        if let Some(namespace) = namespace {
-            value["metadata"]["namespace"] = Value::String(namespace.to_string());
+/// A builder for kind `K`.
+pub(crate) fn decode<K: Kind>(spec: &KindSpec, selection: &Selection) -> Box<dyn KindBuilder> {
+    Box::new(TypedBuilder::<K> {
+        spec: spec.clone(),
+        selection: selection.clone(),
+        map: KindMap::new(),
+        places: BTreeMap::new(),
+    })
+}
+
+/// Decodes objects of kind `K`, refusing the same object twice.
+struct TypedBuilder<K> {
+    spec: KindSpec,
+    selection: Selection,
+    map: KindMap<K>,
+    /// Where each object was, to name both places of a duplicate.
+    places: BTreeMap<ObjectKey, Place>,
+}
+
+impl<K: Kind> KindBuilder for TypedBuilder<K> {
+    fn add(&mut self, object: FileObject) -> Result<(), FileProblem> {
+        let FileObject { place, namespace, name, mut value, .. } = object;
+        let namespace = effective_namespace(&self.spec, namespace.as_deref()).map(str::to_string);
+        let describe = || Some(self.spec.describe(namespace.as_deref(), &name));
+        if let Some(namespace) = &namespace {
+            value["metadata"]["namespace"] = Value::String(namespace.clone());
         }
-        let decoded: K =
-            serde_json::from_value(value).map_err(|error| object.place.problem(describe(), error.to_string()))?;
-        let key = ObjectKey { namespace: namespace.unwrap_or_default().to_string(), name: object.name.clone() };
-        match places.entry(key.clone()) {
+        let decoded: K = serde_json::from_value(value).map_err(|error| place.problem(describe(), error.to_string()))?;
+        let key = ObjectKey { namespace: namespace.clone().unwrap_or_default(), name: name.clone() };
+        match self.places.entry(key.clone()) {
             Entry::Occupied(first) => {
                 let first = first.get();
-                return Err(object.place.problem(
+                return Err(place.problem(
                     describe(),
                     format!("the same object is also document {} (line {}); keep one", first.document, first.line),
                 ));
             }
-            Entry::Vacant(slot) => slot.insert(object.place),
+            Entry::Vacant(slot) => slot.insert(place),
         };
-        if selection.matches(decoded.meta()) {
-            map.insert(key, decoded.into());
+        if self.selection.matches(decoded.meta()) {
+            self.map.insert(key, decoded.into());
         }
+        Ok(())
     }
-    Ok(KindSlot::listed(map))
+
+    fn finish(self: Box<Self>) -> KindSlot {
+        KindSlot::listed(self.map)
+    }
 }
 
 #[cfg(test)]
@@ -102,8 +142,11 @@ mod tests {
     }
 
     fn load(text: &str, routes: &[Route]) -> Result<Snapshot, FileProblem> {
-        let objects = objects_in(&split(text)).expect("valid stream");
-        let slots = route(&objects, routes)?;
+        let mut router = Router::new(routes);
+        for object in objects_in(&split(text)).expect("valid stream") {
+            router.add(object)?;
+        }
+        let slots = router.finish();
         let mut snapshot = Snapshot::unsynced(routes.iter().map(|r| r.spec.type_id));
         snapshot.replace_all(slots);
         Ok(snapshot)
