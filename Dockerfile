@@ -22,7 +22,7 @@ RUN crate-build.sh deps
 
 FROM deps AS build
 COPY . .
-RUN crate-build.sh rootfs go-web dnsutils \
+RUN crate-build.sh rootfs go-web dnsutils cluster-dns \
  && for tool in host dig nslookup wget sleep; do ln -s dnsutils "/rootfs/dnsutils/bin/$tool"; done
 
 # The lab's web server: the app on 8080 (the lab's port), admin (/metrics, /livez, /readyz) on 9090.
@@ -39,3 +39,13 @@ COPY --from=build /rootfs/dnsutils/ /
 ENV PATH=/bin
 USER 65532:65532
 CMD ["sleep", "3600"]
+
+# The cluster DNS, in place of CoreDNS behind the kube-dns Service: DNS on 53 (UDP and TCP), admin
+# (/metrics, /health, /ready) on 9153, CoreDNS's metrics port. It runs as 65532 with no capability: the
+# pod sets the namespaced sysctl net.ipv4.ip_unprivileged_port_start=53 (Docker does the equivalent by
+# default), or it listens on a high port with --listen and the Service's targetPort points there.
+FROM scratch AS cluster-dns
+COPY --from=build /rootfs/cluster-dns/ /
+USER 65532:65532
+EXPOSE 53/udp 53/tcp 9153
+ENTRYPOINT ["/bin/cluster-dns"]
