@@ -154,6 +154,73 @@ fn dig_output() {
     assert_eq!(probe.lines().count(), 1, "{probe}");
 }
 
+/// The rows of the specification the lab's walkthrough does not touch, through dig (BIND's and ours,
+/// which must agree): each name and type gives this status and these answer records.
+#[test]
+fn specification_rows_through_dig() {
+    let internet = internet();
+    let dns = Dns::lab(&internet);
+    let port = dns.port();
+    let rows: [(&str, &str, &str, &[&str]); 13] = [
+        (
+            "dual-stack.default.svc.cluster.local",
+            "AAAA",
+            "NOERROR",
+            &["dual-stack.default.svc.cluster.local. 30 IN AAAA fd00:10:96::32"],
+        ),
+        (
+            "dual-stack.default.svc.cluster.local",
+            "A",
+            "NOERROR",
+            &["dual-stack.default.svc.cluster.local. 30 IN A 10.96.50.1"],
+        ),
+        ("empty-headless.default.svc.cluster.local", "A", "NXDOMAIN", &[]),
+        (
+            "10-244-1-4.clusterip-service.default.svc.cluster.local",
+            "A",
+            "NOERROR",
+            &["10-244-1-4.clusterip-service.default.svc.cluster.local. 30 IN A 10.244.1.4"],
+        ),
+        ("kubernetes.default.svc.cluster.local", "AAAA", "NOERROR", &[]),
+        ("default.svc.cluster.local", "A", "NOERROR", &[]),
+        ("foo.cluster.local", "A", "NXDOMAIN", &[]),
+        (
+            "10-244-1-4.default.pod.cluster.local",
+            "A",
+            "NOERROR",
+            &["10-244-1-4.default.pod.cluster.local. 30 IN A 10.244.1.4"],
+        ),
+        ("blah.default.pod.cluster.local", "A", "NXDOMAIN", &[]),
+        ("cluster.local", "NS", "NOERROR", &["cluster.local. 30 IN NS ns.dns.cluster.local."]),
+        (
+            "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa",
+            "PTR",
+            "NOERROR",
+            &[
+                "7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.4.4.2.0.0.1.0.0.0.0.d.f.ip6.arpa. 30 IN PTR fd00-10-244-1--7.dual-stack.default.svc.cluster.local.",
+            ],
+        ),
+        ("postgres.default.svc.cluster.local", "TYPE65280", "NOERROR", &[]),
+        ("nope.default.svc.cluster.local", "TYPE65280", "NXDOMAIN", &[]),
+    ];
+    for (name, qtype, status, answers) in rows {
+        let output = both("dig", &["@127.0.0.1", "-p", &port, name, qtype]);
+        assert!(output.contains(&format!("status: {status},")), "{name} {qtype}: expected {status}:\n{output}");
+        let section = output.split(";; ANSWER SECTION:\n").nth(1).unwrap_or("").split("\n\n").next().unwrap_or("");
+        let got: Vec<String> = section.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        assert_eq!(got, answers, "{name} {qtype}:\n{output}");
+    }
+}
+
+/// Zone transfers are refused, and dig says the transfer failed.
+#[test]
+fn transfers_are_refused() {
+    let internet = internet();
+    let dns = Dns::lab(&internet);
+    let output = both("dig", &["@127.0.0.1", "-p", &dns.port(), "cluster.local", "AXFR"]);
+    assert!(output.contains("; Transfer failed."), "{output}");
+}
+
 /// nslookup prints the answer without "Non-authoritative answer" (cluster answers are authoritative).
 #[test]
 fn nslookup_output() {
