@@ -15,6 +15,7 @@
 //!   [`WorkGroup`]s, and the signal handlers that start it.
 //! - [`http`]: the accept loop small HTTP servers share ([`http::serve`]) and the [`http::Admin`] handler.
 //! - [`listen`]: binding, and the `serving <name> addr=<ip:port>` line test harnesses read.
+//! - [`watch`]: noticing that files in a directory changed (state files, credentials), debounced.
 //! - [`run_binary`]: the `main` of every binary, tying the above together.
 //!
 //! Dependencies run one way: `process` uses `config`, `telemetry` and `lifecycle`; `http` uses
@@ -45,6 +46,7 @@ pub mod lifecycle;
 pub mod listen;
 mod process;
 pub mod telemetry;
+pub mod watch;
 
 pub use config::args::{RuntimeArgs, RuntimeSettings};
 pub use config::error::ConfigError;
