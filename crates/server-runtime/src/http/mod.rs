@@ -5,4 +5,4 @@ pub mod admin;
 pub mod serve;
 
 pub use admin::{Admin, NotFound};
-pub use serve::{Handler, Limits, serve, text_response};
+pub use serve::{Handler, Limits, PeerAddr, serve, text_response};

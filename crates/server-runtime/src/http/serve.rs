@@ -44,6 +44,11 @@ impl Limits {
     pub const ADMIN: Limits = Limits { max_connections: 64, header_read_timeout: Duration::from_secs(10) };
 }
 
+/// The client's address, in every request's extensions, for handlers that answer differently to loopback
+/// (mini-proxy's `POST /shutdown`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerAddr(pub std::net::SocketAddr);
+
 /// A request handler: an async function from request to response that cannot fail. Per-request problems
 /// become responses (a 500 with a reason), never errors that end the connection.
 pub trait Handler: Clone + Send + Sync + 'static {
@@ -105,7 +110,7 @@ async fn accept_loop<H: Handler>(
             },
             _ = group.stopping() => break,
         };
-        let connection = serve_connection(stream, handler.clone(), builder.clone(), permit, group.clone());
+        let connection = serve_connection(stream, peer, handler.clone(), builder.clone(), permit, group.clone());
         group.spawn(async move {
             if let Err(e) = connection.await {
                 debug!(server = name, %peer, error = %e, "connection ended with an error");
@@ -119,6 +124,7 @@ async fn accept_loop<H: Handler>(
 /// One connection, from its first byte to its close; `permit` is its slot under the connection cap.
 async fn serve_connection<H: Handler>(
     stream: TcpStream,
+    peer: std::net::SocketAddr,
     handler: H,
     builder: Arc<auto::Builder<TokioExecutor>>,
     permit: OwnedSemaphorePermit,
@@ -126,7 +132,8 @@ async fn serve_connection<H: Handler>(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let _permit = permit;
     let _ = stream.set_nodelay(true);
-    let service = hyper::service::service_fn(move |request| {
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(PeerAddr(peer));
         let handler = handler.clone();
         async move { Ok::<_, Infallible>(handler.call(request).await) }
     });

@@ -1,0 +1,202 @@
+//! The one-shot subcommands: `init` (the iptables rules) and `identity issue` (minting credentials).
+//! `run`, the proxy itself, is in [`crate::config`] and [`crate::run`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use server_runtime::values;
+
+use crate::identity::Identity;
+use crate::identity::files::{self, replace_file};
+use crate::identity::issue::{ANCHOR_LIFETIME, Authority};
+use crate::identity::name::DEFAULT_TRUST_DOMAIN;
+use crate::init::apply::{Action, Firewall, simulate};
+use crate::init::{InitSettings, plan, ports};
+
+/// `mini-proxy init`: Linkerd proxy-init's flags.
+#[derive(Clone, Debug, clap::Args)]
+pub struct InitArgs {
+    /// The inbound proxy port connections into the pod are redirected to.
+    #[arg(long, default_value_t = 4143)]
+    pub incoming_proxy_port: u16,
+    /// The outbound proxy port connections out of the pod are redirected to.
+    #[arg(long, default_value_t = 4140)]
+    pub outgoing_proxy_port: u16,
+    /// The UID the proxy runs as; its own connections are not redirected.
+    #[arg(long, default_value_t = 2102)]
+    pub proxy_uid: u32,
+    /// The GID the proxy runs as, also exempted when given.
+    #[arg(long)]
+    pub proxy_gid: Option<u32>,
+    /// Inbound ports not redirected (the proxy's admin port among them).
+    #[arg(long, default_value = "4190,4191,4567,4568")]
+    pub inbound_ports_to_ignore: String,
+    /// Outbound ports not redirected.
+    #[arg(long, default_value = "4567,4568")]
+    pub outbound_ports_to_ignore: String,
+    /// Redirect only these inbound ports (default: all).
+    #[arg(long, default_value = "")]
+    pub ports_to_redirect: String,
+    /// Source subnets whose inbound connections are not redirected, comma-separated CIDRs.
+    #[arg(long, default_value = "")]
+    pub subnets_to_ignore: String,
+    /// Apply the rules with ip6tables as well.
+    #[arg(long)]
+    pub ipv6: bool,
+    /// The iptables binary (`iptables`, `iptables-legacy`, `iptables-nft`).
+    #[arg(long, default_value = "iptables")]
+    pub firewall_bin_path: String,
+    /// The ip6tables binary.
+    #[arg(long, default_value = "ip6tables")]
+    pub firewall_bin_path_ipv6: String,
+    /// Take the rules out instead of putting them in.
+    #[arg(long)]
+    pub remove: bool,
+    /// Print the commands instead of running them.
+    #[arg(long)]
+    pub simulate: bool,
+}
+
+/// Runs `init`; returns the process exit code (64 for bad flags).
+pub fn init(args: InitArgs) -> u8 {
+    let settings = match init_settings(&args) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("mini-proxy init: {message}");
+            return server_runtime::EXIT_CONFIG;
+        }
+    };
+    let plan = plan(&settings);
+    let action = if args.remove { Action::Remove } else { Action::Install };
+    let mut binaries = vec![args.firewall_bin_path.clone()];
+    if args.ipv6 {
+        binaries.push(args.firewall_bin_path_ipv6.clone());
+    }
+    for binary in binaries {
+        if args.simulate {
+            for rule in simulate(&plan, action) {
+                println!("{binary} {rule}");
+            }
+            continue;
+        }
+        match (Firewall { binary: binary.clone() }).apply(&plan, action) {
+            Ok(ran) => {
+                for rule in ran {
+                    println!("{binary} {rule}");
+                }
+            }
+            Err(e) => {
+                eprintln!("mini-proxy init: {e}");
+                return 1;
+            }
+        }
+    }
+    0
+}
+
+fn init_settings(args: &InitArgs) -> Result<InitSettings, String> {
+    let subnets: Vec<String> =
+        args.subnets_to_ignore.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+    for subnet in &subnets {
+        if subnet.parse::<ipnet::IpNet>().is_err() {
+            return Err(format!(
+                "{subnet:?} in --subnets-to-ignore is not a CIDR; expected a list such as 10.0.0.0/8,fd00::/8"
+            ));
+        }
+    }
+    Ok(InitSettings {
+        incoming_proxy_port: args.incoming_proxy_port,
+        outgoing_proxy_port: args.outgoing_proxy_port,
+        proxy_uid: args.proxy_uid,
+        proxy_gid: args.proxy_gid,
+        inbound_ports_to_ignore: ports("inbound-ports-to-ignore", &args.inbound_ports_to_ignore)
+            .map_err(|e| e.to_string())?,
+        outbound_ports_to_ignore: ports("outbound-ports-to-ignore", &args.outbound_ports_to_ignore)
+            .map_err(|e| e.to_string())?,
+        ports_to_redirect: ports("ports-to-redirect", &args.ports_to_redirect).map_err(|e| e.to_string())?,
+        subnets_to_ignore: subnets,
+    })
+}
+
+/// `mini-proxy identity issue`: a leaf certificate for one identity, signed by a trust anchor kept in a
+/// directory (created there on first use).
+#[derive(Clone, Debug, clap::Args)]
+pub struct IssueArgs {
+    /// The directory of the trust anchor (`ca.crt`, `ca.key`); a new anchor is made if it holds none.
+    #[arg(long)]
+    pub ca_dir: PathBuf,
+    /// The identity to issue for, such as web.default.serviceaccount.identity.linkerd.cluster.local.
+    #[arg(long, conflicts_with = "service_account")]
+    pub name: Option<String>,
+    /// Or: the service account whose identity to issue for (with --namespace).
+    #[arg(long, requires = "namespace")]
+    pub service_account: Option<String>,
+    /// The service account's namespace.
+    #[arg(long)]
+    pub namespace: Option<String>,
+    /// The trust domain of service-account identities and of a new anchor.
+    #[arg(long, default_value = DEFAULT_TRUST_DOMAIN)]
+    pub trust_domain: String,
+    /// Where to write tls.crt, tls.key and ca.crt (a proxy's --identity-dir).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How long the certificate is valid.
+    #[arg(long, default_value = "24h")]
+    pub lifetime: String,
+}
+
+/// Runs `identity issue`; returns the process exit code.
+pub fn issue(args: IssueArgs) -> u8 {
+    match issue_files(&args) {
+        Ok(identity) => {
+            println!("issued {identity} into {}", args.out.display());
+            0
+        }
+        Err(IssueFailure::Config(message)) => {
+            eprintln!("mini-proxy identity issue: {message}");
+            server_runtime::EXIT_CONFIG
+        }
+        Err(IssueFailure::Failed(message)) => {
+            eprintln!("mini-proxy identity issue: {message}");
+            1
+        }
+    }
+}
+
+enum IssueFailure {
+    Config(String),
+    Failed(String),
+}
+
+fn issue_files(args: &IssueArgs) -> Result<Identity, IssueFailure> {
+    let config = IssueFailure::Config;
+    let identity = match (&args.name, &args.service_account, &args.namespace) {
+        (Some(name), _, _) => Identity::parse(name).map_err(|e| config(e.to_string()))?,
+        (None, Some(account), Some(namespace)) => {
+            Identity::of_service_account(account, namespace, &args.trust_domain).map_err(|e| config(e.to_string()))?
+        }
+        _ => return Err(config("name the identity with --name, or --service-account and --namespace".into())),
+    };
+    let lifetime: Duration = values::duration("--lifetime", &args.lifetime).map_err(|e| config(e.to_string()))?;
+    let failed = |what: &str, e: &dyn std::fmt::Display| IssueFailure::Failed(format!("{what}: {e}"));
+    let (cert_path, key_path) = (args.ca_dir.join("ca.crt"), args.ca_dir.join("ca.key"));
+    let authority = if cert_path.exists() && key_path.exists() {
+        let cert = std::fs::read_to_string(&cert_path).map_err(|e| failed(&cert_path.display().to_string(), &e))?;
+        let key = std::fs::read_to_string(&key_path).map_err(|e| failed(&key_path.display().to_string(), &e))?;
+        Authority::load(&cert, &key).map_err(|e| failed(&format!("the anchor in {}", args.ca_dir.display()), &e))?
+    } else {
+        let authority =
+            Authority::new_anchor(&args.trust_domain, ANCHOR_LIFETIME).map_err(|e| failed("new anchor", &e))?;
+        std::fs::create_dir_all(&args.ca_dir).map_err(|e| failed(&args.ca_dir.display().to_string(), &e))?;
+        replace_file(&key_path, &authority.minted.key_pem, true)
+            .map_err(|e| failed(&key_path.display().to_string(), &e))?;
+        replace_file(&cert_path, &authority.minted.cert_pem, false)
+            .map_err(|e| failed(&cert_path.display().to_string(), &e))?;
+        eprintln!("made a new trust anchor in {}", args.ca_dir.display());
+        authority
+    };
+    let leaf = authority.issue(&identity, lifetime).map_err(|e| failed("issue", &e))?;
+    files::write(&args.out, &leaf.cert_pem, &leaf.key_pem, &authority.minted.cert_pem)
+        .map_err(|e| failed(&args.out.display().to_string(), &e))?;
+    Ok(identity)
+}

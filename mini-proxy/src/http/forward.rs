@@ -1,0 +1,87 @@
+//! The end of the stack: send the request to one endpoint (chosen already: inbound, the app; outbound,
+//! the balancer's pick) and hand back the response as it streams.
+//!
+//! An HTTP/1 upgrade (`Connection: upgrade`, WebSocket) or `CONNECT` gets a connection of its own: once the
+//! upstream agrees (`101`, or `2xx` to `CONNECT`), both connections are handed over and bytes are copied
+//! between them until either side closes.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Method, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tracing::debug;
+
+use super::hop_by_hop::is_upgrade;
+use super::pool::{Pool, handshake_http1};
+use super::{BoxFuture, ProxyBody, ProxyError};
+use crate::detect::http::HttpVersion;
+use crate::transport::connect::Upstream;
+
+/// Sends requests to one endpoint.
+#[derive(Clone, Debug)]
+pub struct Forward {
+    /// The endpoint.
+    pub upstream: Upstream,
+    /// Discovery's labels for the destination, for the transport metrics of new connections.
+    pub labels: Arc<[(&'static str, String)]>,
+    /// The protocol requests arrive in, and are sent in.
+    pub version: HttpVersion,
+    /// Upstream connections.
+    pub pool: Pool,
+}
+
+impl tower::Service<Request<Incoming>> for Forward {
+    type Response = Response<ProxyBody>;
+    type Error = ProxyError;
+    type Future = BoxFuture<Result<Response<ProxyBody>, ProxyError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let response = if this.version == HttpVersion::Http1 && is_upgrade(&request) {
+                upgrade(&this.pool, &this.upstream, &this.labels, request).await?
+            } else {
+                this.pool.send(&this.upstream, this.version, &this.labels, request).await?
+            };
+            Ok(response.map(|body| body.boxed_unsync()))
+        })
+    }
+}
+
+/// Sends an upgrade request on a connection of its own and, if the upstream switches, joins the two
+/// upgraded connections.
+async fn upgrade(
+    pool: &Pool,
+    upstream: &Upstream,
+    labels: &[(&'static str, String)],
+    mut request: Request<Incoming>,
+) -> Result<Response<Incoming>, ProxyError> {
+    let tunnel = request.method() == Method::CONNECT;
+    let downstream = hyper::upgrade::on(&mut request);
+    let io = pool.connector().connect(upstream, labels).await?;
+    let mut sender = handshake_http1(io, true).await?;
+    let mut response = sender.send_request(request).await.map_err(ProxyError::Upstream)?;
+    let switched = response.status() == StatusCode::SWITCHING_PROTOCOLS || (tunnel && response.status().is_success());
+    if switched {
+        let upstream_side = hyper::upgrade::on(&mut response);
+        tokio::spawn(async move {
+            match tokio::try_join!(downstream, upstream_side) {
+                Ok((client, server)) => {
+                    let copied =
+                        tokio::io::copy_bidirectional(&mut TokioIo::new(client), &mut TokioIo::new(server)).await;
+                    debug!(?copied, "upgraded connection closed");
+                }
+                Err(e) => debug!(error = %e, "upgrade did not complete"),
+            }
+        });
+    }
+    Ok(response)
+}

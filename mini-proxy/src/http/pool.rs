@@ -1,0 +1,175 @@
+//! Connections to upstreams, reused across requests and across the client connections of the proxy.
+//!
+//! - HTTP/1: a connection carries one request at a time. When a response has been read to its end the
+//!   connection goes back to its endpoint's idle list, where it waits at most the idle timeout (Linkerd's
+//!   3 s) before it is closed. A request that finds an idle connection already closed by the server is
+//!   sent again on a fresh one, which is safe because hyper hands back requests it never wrote.
+//! - HTTP/2: one connection per endpoint carries every request, multiplexed; it is replaced when it
+//!   closes.
+//!
+//! Connections are keyed by endpoint and identity, so a meshed peer's mutual-TLS connection is never
+//! shared with a plaintext one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tracing::debug;
+
+use super::ProxyError;
+use crate::detect::http::HttpVersion;
+use crate::transport::BoxedIo;
+use crate::transport::connect::{Connector, Upstream};
+
+/// How long an idle HTTP/1 connection is kept.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(3);
+/// The most idle HTTP/1 connections kept per endpoint.
+const MAX_IDLE: usize = 256;
+
+type H2Slot = Arc<tokio::sync::Mutex<Option<http2::SendRequest<Incoming>>>>;
+/// Idle HTTP/1 connections per endpoint, each with the moment it became idle.
+type IdleLists = HashMap<Upstream, Vec<(http1::SendRequest<Incoming>, Instant)>>;
+
+/// The proxy's upstream connections, shared by every connection of one direction.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    connector: Connector,
+    idle: Arc<Mutex<IdleLists>>,
+    multiplexed: Arc<Mutex<HashMap<Upstream, H2Slot>>>,
+}
+
+impl Pool {
+    /// An empty pool connecting with `connector`.
+    pub fn new(connector: Connector) -> Pool {
+        Pool { connector, idle: Arc::default(), multiplexed: Arc::default() }
+    }
+
+    /// The connector, for connections the pool does not keep (upgrades, opaque TCP).
+    pub fn connector(&self) -> &Connector {
+        &self.connector
+    }
+
+    /// Sends `request` to `upstream` over `version`; `labels` describe the destination for the
+    /// transport metrics of a new connection.
+    pub async fn send(
+        &self,
+        upstream: &Upstream,
+        version: HttpVersion,
+        labels: &[(&'static str, String)],
+        request: Request<Incoming>,
+    ) -> Result<Response<Incoming>, ProxyError> {
+        match version {
+            HttpVersion::Http1 => self.send_http1(upstream, labels, request).await,
+            HttpVersion::H2 => self.send_h2(upstream, labels, request).await,
+        }
+    }
+
+    async fn send_http1(
+        &self,
+        upstream: &Upstream,
+        labels: &[(&'static str, String)],
+        mut request: Request<Incoming>,
+    ) -> Result<Response<Incoming>, ProxyError> {
+        if let Some(mut sender) = self.take_idle(upstream) {
+            match sender.try_send_request(request).await {
+                Ok(response) => {
+                    self.give_back(upstream.clone(), sender);
+                    return Ok(response);
+                }
+                Err(mut failed) => match failed.take_message() {
+                    Some(unsent) => request = unsent,
+                    None => return Err(ProxyError::Upstream(failed.into_error())),
+                },
+            }
+        }
+        let io = self.connector.connect(upstream, labels).await?;
+        let mut sender = handshake_http1(io, false).await?;
+        let response = sender.send_request(request).await.map_err(ProxyError::Upstream)?;
+        self.give_back(upstream.clone(), sender);
+        Ok(response)
+    }
+
+    fn take_idle(&self, upstream: &Upstream) -> Option<http1::SendRequest<Incoming>> {
+        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let list = idle.get_mut(upstream)?;
+        while let Some((sender, since)) = list.pop() {
+            if since.elapsed() < IDLE_TIMEOUT && sender.is_ready() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    /// Returns `sender` to the idle list once its response has been read to the end.
+    fn give_back(&self, upstream: Upstream, mut sender: http1::SendRequest<Incoming>) {
+        let idle = self.idle.clone();
+        tokio::spawn(async move {
+            if sender.ready().await.is_err() {
+                return;
+            }
+            let mut idle = idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let list = idle.entry(upstream).or_default();
+            list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
+            if list.len() < MAX_IDLE {
+                list.push((sender, Instant::now()));
+            }
+        });
+    }
+
+    async fn send_h2(
+        &self,
+        upstream: &Upstream,
+        labels: &[(&'static str, String)],
+        request: Request<Incoming>,
+    ) -> Result<Response<Incoming>, ProxyError> {
+        let slot = {
+            let mut slots = self.multiplexed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            slots.entry(upstream.clone()).or_default().clone()
+        };
+        let mut sender = {
+            // Holding the slot while connecting makes concurrent first requests share one connection.
+            let mut current = slot.lock().await;
+            match current.as_ref().filter(|s| !s.is_closed()) {
+                Some(sender) => sender.clone(),
+                None => {
+                    let io = self.connector.connect(upstream, labels).await?;
+                    let (sender, connection) = http2::Builder::new(TokioExecutor::new())
+                        .timer(TokioTimer::new())
+                        .adaptive_window(true)
+                        .handshake(TokioIo::new(io))
+                        .await
+                        .map_err(ProxyError::Upstream)?;
+                    tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            debug!(error = %e, "upstream HTTP/2 connection ended");
+                        }
+                    });
+                    *current = Some(sender.clone());
+                    sender
+                }
+            }
+        };
+        sender.send_request(request).await.map_err(ProxyError::Upstream)
+    }
+}
+
+/// An HTTP/1 client connection over `io`, its connection task spawned; `upgrades` lets the connection
+/// be taken over after a `101` or a successful `CONNECT`.
+pub async fn handshake_http1(io: BoxedIo, upgrades: bool) -> Result<http1::SendRequest<Incoming>, ProxyError> {
+    let (sender, connection) = http1::Builder::new()
+        .preserve_header_case(true)
+        .handshake(TokioIo::new(io))
+        .await
+        .map_err(ProxyError::Upstream)?;
+    tokio::spawn(async move {
+        let ended = if upgrades { connection.with_upgrades().await } else { connection.await };
+        if let Err(e) = ended {
+            debug!(error = %e, "upstream HTTP/1 connection ended");
+        }
+    });
+    Ok(sender)
+}

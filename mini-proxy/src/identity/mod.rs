@@ -1,0 +1,14 @@
+//! Who a proxy is and how it proves it: identity names ([`name`]), the credentials and TLS
+//! configurations made from a certificate ([`creds`]), minting certificates ([`issue`]) and following a
+//! credentials directory ([`files`]).
+//!
+//! Dependencies run one way: `files` and `issue` use `creds`, which uses `name`.
+
+pub mod creds;
+pub mod files;
+pub mod issue;
+pub mod name;
+
+pub use creds::{Credentials, CredsError};
+pub use files::{CurrentCredentials, IdentitySource};
+pub use name::Identity;

@@ -1,0 +1,77 @@
+//! `mini-proxy`: `run` the sidecar, `init` its iptables rules, or `identity issue` credentials.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mini_proxy::commands::{self, InitArgs, IssueArgs};
+use mini_proxy::config::{RunArgs, RunConfig};
+use mini_proxy::{Listeners, run};
+use server_runtime::bind_tcp;
+
+/// The lab's service-mesh sidecar, a small drop-in for Linkerd's proxy.
+#[derive(Parser)]
+#[command(name = "mini-proxy", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the proxy: inbound :4143, outbound 127.0.0.1:4140, admin :4191.
+    Run(Box<RunArgs>),
+    /// Install (or --remove, or --simulate) the iptables rules that redirect a pod's traffic to the proxy.
+    Init(InitArgs),
+    /// Credentials for standalone meshes and tests.
+    #[command(subcommand)]
+    Identity(IdentityCommand),
+}
+
+#[derive(Subcommand)]
+enum IdentityCommand {
+    /// Issue a certificate for one identity into a proxy's identity directory.
+    Issue(IssueArgs),
+}
+
+/// What `run_binary` parses when the first argument is `run`: the same flags, under the same name.
+#[derive(Parser)]
+#[command(name = "mini-proxy")]
+struct RunCli {
+    #[command(subcommand)]
+    command: RunOnly,
+}
+
+#[derive(Subcommand)]
+enum RunOnly {
+    /// Run the proxy.
+    Run(Box<RunArgs>),
+}
+
+fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("run") {
+        return server_runtime::run_binary(
+            |cli: RunCli| match cli.command {
+                RunOnly::Run(args) => RunConfig::from_args(*args),
+            },
+            |config: RunConfig, lifecycle| async move {
+                let source = config.source.source().await?;
+                let listeners = Listeners {
+                    inbound: bind_tcp("inbound", config.inbound_addr, "LINKERD2_PROXY_INBOUND_LISTEN_ADDR").await?,
+                    outbound: bind_tcp("outbound", config.outbound_addr, "LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR").await?,
+                    admin: bind_tcp("admin", config.runtime.admin_addr, "ADMIN_ADDR").await?,
+                };
+                Ok::<_, anyhow::Error>(run(listeners, config, source, lifecycle).await?)
+            },
+        );
+    }
+    let code = match Cli::parse().command {
+        // Reached only if `run` was not the first argument (after a global flag); parse it properly.
+        Command::Run(_) => {
+            eprintln!("mini-proxy: put `run` first: mini-proxy run [OPTIONS]");
+            server_runtime::EXIT_CONFIG
+        }
+        Command::Init(args) => commands::init(args),
+        Command::Identity(IdentityCommand::Issue(args)) => commands::issue(args),
+    };
+    ExitCode::from(code)
+}
