@@ -7,6 +7,7 @@
 //!   too), shared per test binary or owned by one test.
 //! - [`dns`]: one scripted DNS server over UDP and TCP, and hand-built messages for its scripts.
 //! - [`network`]: free loopback ports and addresses, a peer that never answers, a slow proxy.
+//! - [`netns`]: network namespaces joined by a bridge, for iptables and link-layer tests (root only).
 //! - [`http_client`]: a byte-exact HTTP/1.1 client.
 //! - [`wait`]: bounded waits on an observable state.
 //!
@@ -15,6 +16,7 @@
 
 pub mod dns;
 pub mod http_client;
+pub mod netns;
 pub mod network;
 pub mod postgres;
 pub mod process;

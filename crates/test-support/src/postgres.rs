@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 pub const SHARED_URL_VAR: &str = "GO_WEB_TEST_DATABASE_URL";
 
 /// The script, found from this crate's place in the workspace.
-fn script() -> PathBuf {
+pub fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/throwaway-postgres")
 }
 
@@ -36,12 +36,19 @@ pub struct Postgres {
 impl Postgres {
     /// initdb and start on a free port; about a second.
     pub fn start() -> Postgres {
-        let mut child = Command::new("bash")
-            .arg(script())
+        let mut command = Command::new("bash");
+        command.arg(script());
+        Postgres::start_with(command)
+    }
+
+    /// Like [`Postgres::start`], with `command` running the [`script`]: inside a network namespace, say,
+    /// with `PG_LISTEN` and `PG_PORT` set.
+    pub fn start_with(mut command: Command) -> Postgres {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script().display()));
+            .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
         let commands = child.stdin.take();
         let stdout = child.stdout.take().expect("the script's stdout is piped");
         let mut postgres = Postgres {
