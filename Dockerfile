@@ -22,7 +22,7 @@ RUN crate-build.sh deps
 
 FROM deps AS build
 COPY . .
-RUN crate-build.sh rootfs go-web dnsutils cluster-dns \
+RUN crate-build.sh rootfs go-web dnsutils cluster-dns mini-lb \
  && for tool in host dig nslookup wget sleep; do ln -s dnsutils "/rootfs/dnsutils/bin/$tool"; done
 
 # The lab's web server: the app on 8080 (the lab's port), admin (/metrics, /livez, /readyz) on 9090.
@@ -49,3 +49,16 @@ COPY --from=build /rootfs/cluster-dns/ /
 USER 65532:65532
 EXPOSE 53/udp 53/tcp 9153
 ENTRYPOINT ["/bin/cluster-dns"]
+
+# mini-lb: one image for both subcommands (`controller`, `speaker`, and `crdgen`), admin (/metrics, /livez,
+# /readyz, /status) on 7472, MetalLB's monitoring port; gossip on 7946/udp. It runs as 65532 by default,
+# which is all the controller needs. The speaker opens AF_PACKET sockets, which need CAP_NET_RAW: its
+# DaemonSet runs it as user 0 with every capability dropped but NET_RAW, as MetalLB's does. A file
+# capability on the binary would let 65532 keep NET_RAW, but the kernel ignores file capabilities under
+# no_new_privs, which `allowPrivilegeEscalation: false` sets, so that path would fail in the very manifest
+# that locks the pod down.
+FROM scratch AS mini-lb
+COPY --from=build /rootfs/mini-lb/ /
+USER 65532:65532
+EXPOSE 7472 7946/udp
+ENTRYPOINT ["/bin/mini-lb"]

@@ -48,7 +48,7 @@ pub enum Response {
         /// The answer.
         frame: Vec<u8>,
     },
-    /// Send nothing; `ip` is set when the request was for an address we announce elsewhere or not at all.
+    /// Send nothing, for this reason.
     Drop(DropReason),
 }
 

@@ -3,8 +3,6 @@
 //! CIDR overlaps another within or across pools, advertisements name pools that exist and carry valid
 //! selectors. Every problem is collected, so one refusal lists them all.
 
-use std::collections::BTreeMap;
-
 use cluster_state::Snapshot;
 use cluster_state::k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -203,11 +201,6 @@ fn selectors(selectors: &[LabelSelector], owner: &str, problems: &mut Vec<String
     parsed
 }
 
-/// Labels of pools by name, for tests and reports.
-pub fn pool_names(config: &Config) -> BTreeMap<&str, usize> {
-    config.pools.iter().map(|pool| (pool.name.as_str(), pool.cidrs.len())).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use kube::api::ObjectMeta;
@@ -304,6 +297,5 @@ mod tests {
         let twin = pool("x", &["10.8.0.0/24"]);
         assert!(build_config(Some(text), &[&twin], &[]).expect_err("twice").problems[0].contains("defined twice"));
         assert!(build_config(Some("address-pools: ["), &[], &[]).is_err());
-        assert_eq!(pool_names(&build_config(None, &[&twin], &[]).expect("valid")).get("x"), Some(&1));
     }
 }

@@ -68,11 +68,18 @@ pub async fn run(
             synced = state.wait_synced() => synced,
             () = app.stopping() => return,
         };
-        let Ok(mut snapshot) = first else { return };
+        if first.is_err() {
+            return;
+        }
+        // The synced snapshot, marked seen, so the first change after it is what wakes the loop next.
+        let mut snapshot = changes.latest();
         synced.open();
         let mut reconciler = reconciler;
         loop {
-            converge(&state, &snapshot, &mut reconciler, &metrics, &page).await;
+            tokio::select! {
+                () = converge(&state, &snapshot, &mut reconciler, &metrics, &page) => {}
+                () = app.stopping() => return,
+            }
             snapshot = tokio::select! {
                 next = changes.next() => match next { Some(next) => next, None => return },
                 () = app.stopping() => return,

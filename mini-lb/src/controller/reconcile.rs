@@ -60,6 +60,9 @@ pub struct Reconciler {
     lb_class: LbClass,
     keeper: ConfigKeeper,
     reported: HashMap<ServiceKey, Decision>,
+    /// Statuses written and the resourceVersion they were written over: until the watch brings a newer
+    /// version, the same status is not written again.
+    written: HashMap<ServiceKey, (String, Vec<IpAddr>)>,
 }
 
 /// A Service's key.
@@ -70,7 +73,13 @@ pub fn key_of(service: &Service) -> ServiceKey {
 impl Reconciler {
     /// A controller reading its configuration at `location` and handling Services of `lb_class`.
     pub fn new(location: ConfigLocation, lb_class: LbClass) -> Self {
-        Reconciler { location, lb_class, keeper: ConfigKeeper::default(), reported: HashMap::new() }
+        Reconciler {
+            location,
+            lb_class,
+            keeper: ConfigKeeper::default(),
+            reported: HashMap::new(),
+            written: HashMap::new(),
+        }
     }
 
     /// The configuration in force.
@@ -115,13 +124,21 @@ impl Reconciler {
         outcome.in_use.dedup();
         outcome.services_per_pool = per_pool.into_iter().collect();
         self.reported.retain(|key, _| services.contains_key(key));
+        self.written.retain(|key, _| services.contains_key(key));
         outcome
     }
 
     /// The write for one Service, if its status or its decision changed.
     fn write_for(&mut self, service: &Service, decision: &Decision) -> Option<Write> {
         let current = status_ips(service);
-        let status = decision.changes_status(&current).then(|| status_patch(&decision.ips));
+        let version = service.metadata.resource_version.clone();
+        let unseen = version
+            .as_ref()
+            .is_some_and(|version| self.written.get(&decision.key) == Some(&(version.clone(), decision.ips.clone())));
+        let status = (decision.changes_status(&current) && !unseen).then(|| status_patch(&decision.ips));
+        if let (Some(_), Some(version)) = (&status, version) {
+            self.written.insert(decision.key.clone(), (version, decision.ips.clone()));
+        }
         let new_decision = self.reported.get(&decision.key) != Some(decision);
         let events = if new_decision { decision.events.iter().map(to_event).collect() } else { Vec::new() };
         self.reported.insert(decision.key.clone(), decision.clone());

@@ -198,7 +198,13 @@ impl Runner {
                 OwnedNotification::MemberUp(m) => info!(member = %m.name, addr = %m.addr, "member up"),
                 OwnedNotification::MemberDown(m) => info!(member = %m.name, addr = %m.addr, "member down"),
                 OwnedNotification::Active => active = true,
-                OwnedNotification::Defunct => warn!("this member was declared down; rejoining"),
+                OwnedNotification::Rejoin(m) => {
+                    info!(incarnation = m.incarnation, "declared down by the cluster; rejoined")
+                }
+                OwnedNotification::Defunct => debug!("this member is out of the cluster"),
+                OwnedNotification::Idle => {
+                    warn!("every other member is down or gone: alone (isolated, or the last one)")
+                }
                 _ => {}
             }
             membership_changed = true;

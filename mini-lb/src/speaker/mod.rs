@@ -28,9 +28,8 @@ use tracing::{info, warn};
 use self::desired::{Announcement, Elector, announcements};
 use self::plane::Plane;
 use crate::allocate::ServiceKey;
-use crate::config::ConfigKeeper;
-use crate::config::ConfigUpdate;
 use crate::config::build::config_from_snapshot;
+use crate::config::{ConfigKeeper, ConfigUpdate};
 use crate::crd::{IPAddressPool, L2Advertisement};
 use crate::elect::Liveness;
 use crate::members::{Gossip, LiveMembers};
@@ -131,10 +130,11 @@ impl Speaker {
             synced = self.state.wait_synced() => synced,
             () = app.stopping() => Err(cluster_state::Error::Stopped),
         };
-        let Ok(mut snapshot) = first else {
+        if first.is_err() {
             leave(gossip).await;
             return;
-        };
+        }
+        let mut snapshot = changes.latest();
         synced.open();
         self.plane.rescan();
         let mut rescan = tokio::time::interval_at(Instant::now() + RESCAN, RESCAN);
