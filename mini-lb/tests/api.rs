@@ -12,6 +12,7 @@ use mini_lb::{controller, speaker};
 use serde_json::{Value, json};
 use server_runtime::{Drained, Lifecycle};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 const SERVICES: &str = "/api/v1/services?&limit=500";
 const NAMESPACES: &str = "/api/v1/namespaces?&limit=500";
@@ -43,14 +44,23 @@ fn lab_configmap() -> Value {
     })
 }
 
-/// Answers each initial list (in whatever order the watchers send them) from `lists`.
-async fn answer_lists(api: &mut ApiServer, lists: &[(&str, Value)]) {
-    for _ in 0..lists.len() {
+/// Answers each initial list (in whatever order the watchers send them) from `lists`; a watch that a
+/// watcher already listed starts meanwhile is held open and returned.
+async fn answer_lists(api: &mut ApiServer, lists: &[(&str, Value)]) -> Vec<HeldRequest> {
+    let mut held = Vec::new();
+    let mut answered = 0;
+    while answered < lists.len() {
         let request = api.next_request().await;
         let uri = request.uri().to_string();
+        if uri.contains("watch=true") {
+            held.push(request.hold());
+            continue;
+        }
         let (_, body) = lists.iter().find(|(u, _)| *u == uri).unwrap_or_else(|| panic!("unexpected request {uri}"));
         request.respond(body.clone());
+        answered += 1;
     }
+    held
 }
 
 /// The next request that is not a watch (watches are held open and kept in `held`).
@@ -69,27 +79,42 @@ async fn admin() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").await.expect("bind admin")
 }
 
-/// The controller lists its kinds, patches the lab Service's status subresource with the first address
-/// of the lab's legacy pool, and records MetalLB's IPAllocated Event.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn controller_allocates_through_the_status_subresource() {
+/// A controller on the mocked API server, its initial lists answered with the lab Service and `configmap`.
+async fn controller_with(
+    configmap: Value,
+) -> (JoinHandle<Result<Drained, controller::ControllerError>>, ApiServer, Lifecycle, Vec<HeldRequest>) {
     let cli = Cli::try_parse_from(["mini-lb", "controller", "--admin-addr", "127.0.0.1:0"]).expect("flags");
     let Settings::Controller(settings) = Settings::from_cli(cli).expect("settings") else { panic!("controller") };
     let lifecycle = Lifecycle::new(settings.common.runtime.drain);
     let (client, mut api) = mock_client();
     let running = tokio::spawn(controller::run(*settings, Source::Api(client), admin().await, lifecycle.clone()));
-    answer_lists(
+    let held = answer_lists(
         &mut api,
         &[
             (SERVICES, testing::list("v1", "ServiceList", "10", vec![lab_service(None)])),
             (NAMESPACES, testing::list("v1", "NamespaceList", "10", vec![])),
-            (CONFIGMAPS, testing::list("v1", "ConfigMapList", "10", vec![lab_configmap()])),
+            (CONFIGMAPS, testing::list("v1", "ConfigMapList", "10", vec![configmap])),
             (POOLS, testing::list("metallb.io/v1beta1", "IPAddressPoolList", "10", vec![])),
             (ADVERTISEMENTS, testing::list("metallb.io/v1beta1", "L2AdvertisementList", "10", vec![])),
         ],
     )
     .await;
-    let mut held = Vec::new();
+    (running, api, lifecycle, held)
+}
+
+/// Stops a program and checks it drained cleanly.
+async fn stop<E: std::fmt::Debug>(running: JoinHandle<Result<Drained, E>>, lifecycle: &Lifecycle) {
+    lifecycle.request_shutdown();
+    let drained =
+        tokio::time::timeout(Duration::from_secs(10), running).await.expect("the program stops").expect("task");
+    assert_eq!(drained.expect("no run error"), Drained::Clean);
+}
+
+/// The controller lists its kinds, patches the lab Service's status subresource with the first address
+/// of the lab's legacy pool, and records MetalLB's IPAllocated Event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn controller_allocates_through_the_status_subresource() {
+    let (running, mut api, lifecycle, mut held) = controller_with(lab_configmap()).await;
     let patch = next_write(&mut api, &mut held).await.expect(
         Method::PATCH,
         "/api/v1/namespaces/default/services/loadbalancer-service/status?&fieldManager=mini-lb-controller",
@@ -104,10 +129,7 @@ async fn controller_allocates_through_the_status_subresource() {
     assert_eq!(body["note"], json!("Assigned IP [\"172.18.255.200\"]"));
     assert_eq!(body["regarding"]["name"], json!("loadbalancer-service"));
     event.respond_with(StatusCode::CREATED, &body);
-    lifecycle.request_shutdown();
-    let drained =
-        tokio::time::timeout(Duration::from_secs(10), running).await.expect("the controller stops").expect("task");
-    assert_eq!(drained.expect("no run error"), Drained::Clean);
+    stop(running, &lifecycle).await;
     drop(held);
 }
 
@@ -115,27 +137,11 @@ async fn controller_allocates_through_the_status_subresource() {
 /// the ConfigMap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_reports_an_invalid_configuration() {
-    let cli = Cli::try_parse_from(["mini-lb", "controller", "--admin-addr", "127.0.0.1:0"]).expect("flags");
-    let Settings::Controller(settings) = Settings::from_cli(cli).expect("settings") else { panic!("controller") };
-    let lifecycle = Lifecycle::new(settings.common.runtime.drain);
-    let (client, mut api) = mock_client();
-    let running = tokio::spawn(controller::run(*settings, Source::Api(client), admin().await, lifecycle.clone()));
     let mut overlapping = lab_configmap();
     overlapping["data"]["config"] = json!(
         "address-pools:\n- name: a\n  protocol: layer2\n  addresses: [10.0.0.0/24]\n- name: b\n  protocol: layer2\n  addresses: [10.0.0.128/25]\n"
     );
-    answer_lists(
-        &mut api,
-        &[
-            (SERVICES, testing::list("v1", "ServiceList", "10", vec![lab_service(None)])),
-            (NAMESPACES, testing::list("v1", "NamespaceList", "10", vec![])),
-            (CONFIGMAPS, testing::list("v1", "ConfigMapList", "10", vec![overlapping])),
-            (POOLS, testing::list("metallb.io/v1beta1", "IPAddressPoolList", "10", vec![])),
-            (ADVERTISEMENTS, testing::list("metallb.io/v1beta1", "L2AdvertisementList", "10", vec![])),
-        ],
-    )
-    .await;
-    let mut held = Vec::new();
+    let (running, mut api, lifecycle, mut held) = controller_with(overlapping).await;
     let event = next_write(&mut api, &mut held)
         .await
         .expect(Method::POST, "/apis/events.k8s.io/v1/namespaces/metallb-system/events?");
@@ -144,10 +150,7 @@ async fn controller_reports_an_invalid_configuration() {
     assert!(body["note"].as_str().unwrap_or_default().contains("overlaps with already defined CIDR"), "{body}");
     assert_eq!(body["regarding"]["kind"], json!("ConfigMap"));
     event.respond_with(StatusCode::CREATED, &body);
-    lifecycle.request_shutdown();
-    let drained =
-        tokio::time::timeout(Duration::from_secs(10), running).await.expect("the controller stops").expect("task");
-    assert_eq!(drained.expect("no run error"), Drained::Clean);
+    stop(running, &lifecycle).await;
     drop(held);
 }
 
@@ -175,7 +178,7 @@ async fn speaker_announces_and_records_node_assigned() {
     let slice = json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
         "metadata": {"name": "lb-x", "namespace": "default", "resourceVersion": "4", "labels": {"kubernetes.io/service-name": "loadbalancer-service"}},
         "endpoints": [{"addresses": ["10.244.1.6"], "conditions": {"ready": true}, "nodeName": "kind-worker"}]});
-    answer_lists(
+    let mut held = answer_lists(
         &mut api,
         &[
             (SERVICES, testing::list("v1", "ServiceList", "10", vec![lab_service(Some("172.18.255.200"))])),
@@ -187,7 +190,6 @@ async fn speaker_announces_and_records_node_assigned() {
         ],
     )
     .await;
-    let mut held = Vec::new();
     let event =
         next_write(&mut api, &mut held).await.expect(Method::POST, "/apis/events.k8s.io/v1/namespaces/default/events?");
     let body = event.body().clone();
@@ -195,9 +197,6 @@ async fn speaker_announces_and_records_node_assigned() {
     assert_eq!(body["note"], json!("announcing from node \"kind-worker\" with protocol \"layer2\""));
     assert_eq!(body["reportingController"], json!("mini-lb-speaker"));
     event.respond_with(StatusCode::CREATED, &body);
-    lifecycle.request_shutdown();
-    let drained =
-        tokio::time::timeout(Duration::from_secs(10), running).await.expect("the speaker stops").expect("task");
-    assert_eq!(drained.expect("no run error"), Drained::Clean);
+    stop(running, &lifecycle).await;
     drop(held);
 }

@@ -6,20 +6,13 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
-use lab::{Lab, NODES, SpeakerOptions, UNOWNED4, VIP4, VIP6, node_mac, winner};
-
-fn index(node: &str) -> usize {
-    NODES.iter().position(|n| *n == node).expect("a lab node") + 1
-}
+use lab::{NODES, SpeakerOptions, UNOWNED4, VIP4, VIP6, index, node_mac, serving};
 
 /// The client's neighbour entry for the address holds the elected node's MAC, its traffic reaches that
 /// node, and an address nobody announces gets no ARP reply.
 #[test]
 fn client_reaches_the_elected_node() {
-    let mut lab = Lab::new();
-    lab.start_speakers(&SpeakerOptions::default());
-    let owner = winner(VIP4, &NODES);
-    lab.wait_served_by(VIP4, owner, Duration::from_secs(15));
+    let (lab, owner, _) = serving(&SpeakerOptions::default(), VIP4);
     assert_eq!(lab.neighbour(VIP4).as_deref(), Some(node_mac(index(owner)).as_str()));
     assert!(lab.arping(VIP4), "the announced address answers ARP");
     assert!(!lab.arping(UNOWNED4), "an address nobody announces got an ARP reply");
@@ -41,10 +34,7 @@ fn client_reaches_the_elected_node() {
 /// address, and the client's traffic reaches it.
 #[test]
 fn ipv6_works() {
-    let mut lab = Lab::new();
-    lab.start_speakers(&SpeakerOptions::default());
-    let owner = winner(VIP6, &NODES);
-    lab.wait_served_by(VIP6, owner, Duration::from_secs(15));
+    let (lab, owner, _) = serving(&SpeakerOptions::default(), VIP6);
     assert_eq!(lab.neighbour(VIP6).as_deref(), Some(node_mac(index(owner)).as_str()));
 }
 
@@ -52,12 +42,7 @@ fn ipv6_works() {
 /// order within a second or two; plugging it back moves it back, as MetalLB's failback does.
 #[test]
 fn cutting_the_owners_link_moves_the_address_and_back() {
-    let mut lab = Lab::new();
-    lab.start_speakers(&SpeakerOptions::default());
-    let owner = winner(VIP4, &NODES);
-    lab.wait_served_by(VIP4, owner, Duration::from_secs(15));
-    let rest: Vec<&'static str> = NODES.iter().copied().filter(|n| *n != owner).collect();
-    let next = winner(VIP4, &rest);
+    let (lab, owner, next) = serving(&SpeakerOptions::default(), VIP4);
     lab.set_link(index(owner), false);
     let moved = lab.wait_served_by(VIP4, next, Duration::from_secs(5));
     assert!(moved < Duration::from_secs(2), "failover took {moved:?}");
@@ -71,12 +56,7 @@ fn cutting_the_owners_link_moves_the_address_and_back() {
 /// gossip), and the speaker exits 0.
 #[test]
 fn sigterm_hands_over_at_once() {
-    let mut lab = Lab::new();
-    lab.start_speakers(&SpeakerOptions::default());
-    let owner = winner(VIP4, &NODES);
-    lab.wait_served_by(VIP4, owner, Duration::from_secs(15));
-    let rest: Vec<&'static str> = NODES.iter().copied().filter(|n| *n != owner).collect();
-    let next = winner(VIP4, &rest);
+    let (mut lab, owner, next) = serving(&SpeakerOptions::default(), VIP4);
     let mut speaker = lab.speakers[index(owner) - 1].take().expect("the owner's speaker");
     let start = Instant::now();
     speaker.sigterm();
@@ -90,12 +70,7 @@ fn sigterm_hands_over_at_once() {
 /// while the others elect a new owner; once healed, exactly one node announces again.
 #[test]
 fn partition_is_split_brain_until_healed() {
-    let mut lab = Lab::new();
-    lab.start_speakers(&SpeakerOptions::default());
-    let owner = winner(VIP4, &NODES);
-    lab.wait_served_by(VIP4, owner, Duration::from_secs(15));
-    let rest: Vec<&'static str> = NODES.iter().copied().filter(|n| *n != owner).collect();
-    let next = winner(VIP4, &rest);
+    let (lab, owner, next) = serving(&SpeakerOptions::default(), VIP4);
     lab.set_link(index(owner), false);
     lab.wait_served_by(VIP4, next, Duration::from_secs(5));
     let announces = |i: usize| lab.metrics(i).contains("metallb_speaker_announced{service=\"default/web-v4\"");
@@ -112,8 +87,6 @@ fn partition_is_split_brain_until_healed() {
 /// Gossip off: liveness comes from the Nodes' Ready condition; the elected node still answers.
 #[test]
 fn without_gossip_nodes_ready_decide() {
-    let mut lab = Lab::new();
-    lab.start_speakers(&SpeakerOptions { gossip: false, secret: None, extra: Vec::new() });
-    let owner = winner(VIP4, &NODES);
-    lab.wait_served_by(VIP4, owner, Duration::from_secs(15));
+    let (lab, owner, _) = serving(&SpeakerOptions { gossip: false, secret: None, extra: Vec::new() }, VIP4);
+    assert!(lab.metrics(index(owner)).contains("metallb_speaker_announced{service=\"default/web-v4\""));
 }

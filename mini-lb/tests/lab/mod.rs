@@ -237,34 +237,18 @@ impl Lab {
 
     /// The status report (`/status`) of speaker `i`, read inside its namespace.
     pub fn status(&self, i: usize) -> String {
-        try_run(&[
-            "ip",
-            "netns",
-            "exec",
-            &self.nodes[i - 1],
-            "curl",
-            "-s",
-            "--max-time",
-            "1",
-            "http://127.0.0.1:7472/status",
-        ])
-        .1
+        self.admin(i, "status")
     }
 
     /// The metrics of speaker `i`.
     pub fn metrics(&self, i: usize) -> String {
-        try_run(&[
-            "ip",
-            "netns",
-            "exec",
-            &self.nodes[i - 1],
-            "curl",
-            "-s",
-            "--max-time",
-            "1",
-            "http://127.0.0.1:7472/metrics",
-        ])
-        .1
+        self.admin(i, "metrics")
+    }
+
+    /// One admin route of speaker `i` (its admin listener is on the namespace's loopback).
+    fn admin(&self, i: usize, route: &str) -> String {
+        let url = format!("http://127.0.0.1:7472/{route}");
+        try_run(&["ip", "netns", "exec", &self.nodes[i - 1], "curl", "-s", "--max-time", "1", &url]).1
     }
 
     /// Waits until the client reaches `vip` on `node`, returning how long it took.
@@ -310,6 +294,22 @@ fn wait_link_local(ns: &str) {
         assert!(start.elapsed() < Duration::from_secs(5), "no link-local address on {ns} eth0");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A lab whose speakers run with `options`, once `vip` is served by its elected node: the lab, that
+/// node, and the node elected when it is gone.
+pub fn serving(options: &SpeakerOptions, vip: &str) -> (Lab, &'static str, &'static str) {
+    let mut lab = Lab::new();
+    lab.start_speakers(options);
+    let owner = winner(vip, &NODES);
+    lab.wait_served_by(vip, owner, Duration::from_secs(15));
+    let rest: Vec<&'static str> = NODES.iter().copied().filter(|n| *n != owner).collect();
+    (lab, owner, winner(vip, &rest))
+}
+
+/// Speaker `node`'s index (1-based).
+pub fn index(node: &str) -> usize {
+    NODES.iter().position(|n| *n == node).expect("a lab node") + 1
 }
 
 /// The node that MetalLB's election picks for `vip` among `nodes`.
