@@ -83,6 +83,15 @@ pub fn announcements(
     found
 }
 
+/// Splits won Services into those with at least one of their named interfaces here (or all interfaces)
+/// and those without any, which MetalLB does not announce and reports with an `announceFailed` Event.
+pub fn with_local_interfaces(won: Vec<Announcement>, local: &[String]) -> (Vec<Announcement>, Vec<Announcement>) {
+    won.into_iter().partition(|announcement| match &announcement.interfaces {
+        Interfaces::All => true,
+        Interfaces::Named(names) => local.iter().any(|name| names.contains(name)),
+    })
+}
+
 /// Every Node as the election sees it.
 pub fn nodes(snapshot: &Snapshot) -> BTreeMap<String, NodeInfo> {
     snapshot
@@ -100,4 +109,28 @@ pub fn nodes(snapshot: &Snapshot) -> BTreeMap<String, NodeInfo> {
             (node.name_any(), info)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn announcement(name: &str, interfaces: Interfaces) -> Announcement {
+        let key = ServiceKey { namespace: "default".into(), name: name.into() };
+        Announcement { key, ips: vec!["10.0.0.1".parse().expect("ip")], interfaces }
+    }
+
+    /// A Service whose named interfaces are all missing here is set apart; "all interfaces" never is.
+    #[test]
+    fn missing_interfaces_are_set_apart() {
+        let won = vec![
+            announcement("all", Interfaces::All),
+            announcement("here", Interfaces::Named(["eth0".to_string(), "eth9".to_string()].into())),
+            announcement("elsewhere", Interfaces::Named(["eth9".to_string()].into())),
+        ];
+        let (announced, missing) = with_local_interfaces(won, &["eth0".to_string()]);
+        let names = |list: &[Announcement]| list.iter().map(|a| a.key.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&announced), ["all", "here"]);
+        assert_eq!(names(&missing), ["elsewhere"]);
+    }
 }

@@ -93,7 +93,16 @@ pub async fn run(
     };
     let plane = Plane::new(settings.exclude.clone(), settings.garp_refresh, metrics.clone());
     let synced = lifecycle.readiness().gate("cluster-state");
-    let speaker = Speaker { settings, state, plane, metrics, page, keeper: ConfigKeeper::default(), joins: joins_tx };
+    let speaker = Speaker {
+        settings,
+        state,
+        plane,
+        metrics,
+        page,
+        keeper: ConfigKeeper::default(),
+        joins: joins_tx,
+        interfaces_missing: BTreeSet::new(),
+    };
     let live = gossip.as_ref().map(Gossip::live);
     let app = lifecycle.app().clone();
     let task = lifecycle.app().spawn(async move { speaker.follow(live, synced, gossip, app).await });
@@ -114,6 +123,8 @@ struct Speaker {
     page: StatusPage,
     keeper: ConfigKeeper,
     joins: watch::Sender<Vec<SocketAddr>>,
+    /// Services won but not announced for lack of their interfaces, reported once.
+    interfaces_missing: BTreeSet<ServiceKey>,
 }
 
 impl Speaker {
@@ -187,12 +198,31 @@ impl Speaker {
             }
             None => Vec::new(),
         };
+        let (wanted, missing) = desired::with_local_interfaces(wanted, &self.plane.interface_names());
         let started = self.plane.apply(&wanted, Instant::now());
         self.report(&wanted);
         for key in started {
             info!(service = %key, node = %self.settings.node_name, "announcing");
-            self.record_assigned(snapshot, &key).await;
+            self.record(
+                snapshot,
+                &key,
+                Event::normal("nodeAssigned", "Announce")
+                    .note(format!("announcing from node {:?} with protocol \"layer2\"", self.settings.node_name)),
+            )
+            .await;
         }
+        for announcement in missing {
+            if self.interfaces_missing.insert(announcement.key.clone()) {
+                let note = format!(
+                    "the interfaces specified by LB IP {:?} doesn't exist in assigned node {:?} with protocol \"layer2\"",
+                    announcement.ips.first().map(ToString::to_string).unwrap_or_default(),
+                    self.settings.node_name
+                );
+                warn!(service = %announcement.key, "{note}");
+                self.record(snapshot, &announcement.key, Event::warning("announceFailed", "Announce").note(note)).await;
+            }
+        }
+        self.interfaces_missing.retain(|key| !wanted.iter().any(|a| a.key == *key));
     }
 
     /// Metrics and the status page for what is announced.
@@ -223,13 +253,11 @@ impl Speaker {
         self.page.append(&[config_state]);
     }
 
-    /// MetalLB's `nodeAssigned` Event on a Service this node starts announcing.
-    async fn record_assigned(&self, snapshot: &Snapshot, key: &ServiceKey) {
+    /// Records an Event on a Service of the snapshot.
+    async fn record(&self, snapshot: &Snapshot, key: &ServiceKey, event: Event) {
         let Some(service) = snapshot.objects::<Service>().get(&key.namespace, &key.name) else { return };
-        let note = format!("announcing from node {:?} with protocol \"layer2\"", self.settings.node_name);
-        if let Err(error) = self.state.record_event(service, Event::normal("nodeAssigned", "Announce").note(note)).await
-        {
-            warn!(%error, "cannot record the nodeAssigned Event");
+        if let Err(error) = self.state.record_event(service, event).await {
+            warn!(%error, "cannot record an Event");
         }
     }
 
