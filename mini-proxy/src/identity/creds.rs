@@ -53,6 +53,8 @@ pub enum CredsError {
 pub struct Credentials {
     /// Who this proxy is.
     pub identity: Identity,
+    /// When the leaf certificate becomes valid.
+    pub not_before: SystemTime,
     /// When the leaf certificate expires.
     pub not_after: SystemTime,
     /// The trust anchors, for tools that verify on their own.
@@ -98,7 +100,7 @@ impl Credentials {
         if store.is_empty() {
             return Err(CredsError::Pem { what: "ca.crt", reason: "no trust anchor in it".into() });
         }
-        let (found, not_after) = leaf_identity(leaf).map_err(CredsError::Leaf)?;
+        let Leaf { identity: found, not_before, not_after } = leaf_identity(leaf).map_err(CredsError::Leaf)?;
         let identity = match expected {
             Some(expected) if *expected != found => {
                 return Err(CredsError::WrongIdentity { expected: expected.clone(), found: found.to_string() });
@@ -123,7 +125,12 @@ impl Credentials {
             .with_root_certificates(roots.clone())
             .with_client_auth_cert(chain, key)
             .map_err(tls)?;
-        Ok(Credentials { identity, not_after, roots, server: Arc::new(server), client: Arc::new(client) })
+        Ok(Credentials { identity, not_before, not_after, roots, server: Arc::new(server), client: Arc::new(client) })
+    }
+
+    /// Whether the certificate is valid at `now`.
+    pub fn valid_at(&self, now: SystemTime) -> bool {
+        self.not_before <= now && now < self.not_after
     }
 
     /// The configuration inbound connections meant for this identity are accepted with.
@@ -137,8 +144,19 @@ impl Credentials {
     }
 }
 
-/// The identity a certificate names (its first DNS SAN) and when it expires.
-pub fn leaf_identity(certificate: &CertificateDer<'_>) -> Result<(Identity, SystemTime), String> {
+/// What a leaf certificate says about its holder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leaf {
+    /// Its first DNS SAN.
+    pub identity: Identity,
+    /// When it becomes valid.
+    pub not_before: SystemTime,
+    /// When it expires.
+    pub not_after: SystemTime,
+}
+
+/// The identity a certificate names (its first DNS SAN) and its validity.
+pub fn leaf_identity(certificate: &CertificateDer<'_>) -> Result<Leaf, String> {
     use x509_parser::extensions::GeneralName;
     let (_, parsed) =
         x509_parser::parse_x509_certificate(certificate.as_ref()).map_err(|e| format!("not a certificate: {e}"))?;
@@ -149,12 +167,17 @@ pub fn leaf_identity(certificate: &CertificateDer<'_>) -> Result<(Identity, Syst
         })
         .ok_or("the certificate names no DNS identity (subjectAltName)")?;
     let identity = Identity::parse(dns).map_err(|e| e.to_string())?;
-    let seconds = parsed.validity().not_after.timestamp();
-    let not_after = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
-    Ok((identity, not_after))
+    let instant = |time: x509_parser::time::ASN1Time| {
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(time.timestamp()).unwrap_or(0))
+    };
+    Ok(Leaf {
+        identity,
+        not_before: instant(parsed.validity().not_before),
+        not_after: instant(parsed.validity().not_after),
+    })
 }
 
 /// The identity of a peer, from the certificate it presented (`None` without one, or if it names none).
 pub fn peer_identity(certificates: Option<&[CertificateDer<'static>]>) -> Option<Identity> {
-    leaf_identity(certificates?.first()?).ok().map(|(identity, _)| identity)
+    leaf_identity(certificates?.first()?).ok().map(|leaf| leaf.identity)
 }

@@ -5,7 +5,7 @@
 //! may give them inline instead). [`follow`] loads it at start and again whenever the directory changes
 //! or 70 % of the certificate's remaining life has passed, and swaps the result in whole: new handshakes
 //! use the new certificate, connections already open keep theirs. A reload that fails keeps the last good
-//! credentials; readiness holds while there are none, or while the ones held have expired.
+//! credentials; readiness holds while there are none, or while the ones held are not valid now.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -106,10 +106,12 @@ pub async fn follow(
     loop {
         reload(&source, &current);
         let next = match current.load().as_ref() {
-            Some(creds) if creds.not_after > SystemTime::now() => {
+            Some(creds) if creds.valid_at(SystemTime::now()) => {
                 ready.open();
                 refresh_in(SystemTime::now(), creds.not_after)
             }
+            // Not valid (yet, or any more): look again soon; a certificate that becomes valid later is
+            // picked up within the shortest refresh.
             _ => {
                 ready.close();
                 REFRESH_BOUNDS.0

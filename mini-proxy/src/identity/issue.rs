@@ -149,8 +149,9 @@ mod tests {
         let identity = Identity::parse("a.b.serviceaccount.identity.linkerd.cluster.local").expect("id");
         let leaf = anchor.issue(&identity, LEAF_LIFETIME).expect("leaf");
         let der = rcgen_pem_contents(&leaf.cert_pem).expect("pem");
-        let (_, not_after) = leaf_identity(&der.into()).expect("leaf");
-        assert!(not_after <= SystemTime::now() + Duration::from_secs(3601));
+        let leaf = leaf_identity(&der.into()).expect("leaf");
+        assert!(leaf.not_after <= SystemTime::now() + Duration::from_secs(3601));
+        assert!(leaf.not_before <= SystemTime::now() - CLOCK_SKEW + Duration::from_secs(1));
     }
 
     /// An anchor written out loads back and still signs.

@@ -84,7 +84,11 @@ impl Mesh {
             let ip = Ipv4Addr::new(10, 77, 0, 2 + i as u8);
             lan.attach(&ns, &format!("{ip}/24"));
             let identity = Identity::of_service_account(spec.name, "default", "cluster.local").expect("identity");
-            let containers = if spec.meshed { "[{name: app, image: app}, {name: mini-proxy, image: lab/mini-proxy}]" } else { "[{name: app, image: app}]" };
+            let containers = if spec.meshed {
+                "[{name: app, image: app}, {name: mini-proxy, image: lab/mini-proxy}]"
+            } else {
+                "[{name: app, image: app}]"
+            };
             state.push_str(&format!(
                 "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: default}}\nspec: {{serviceAccountName: {name}, containers: {containers}}}\nstatus: {{phase: Running, podIP: {ip}, podIPs: [{{ip: {ip}}}]}}\n",
                 name = spec.name
@@ -114,7 +118,14 @@ impl Mesh {
 
     /// Writes credentials for `identity`, signed by `authority` and valid from `not_before` to
     /// `not_after`, into `dir`, readable by the proxy.
-    pub fn write_credentials(dir: &Path, authority: &Authority, identity: &Identity, not_before: SystemTime, not_after: SystemTime, roots: &str) {
+    pub fn write_credentials(
+        dir: &Path,
+        authority: &Authority,
+        identity: &Identity,
+        not_before: SystemTime,
+        not_after: SystemTime,
+        roots: &str,
+    ) {
         let leaf = authority.issue_between(identity, not_before, not_after).expect("leaf");
         files::write(dir, &leaf.cert_pem, &leaf.key_pem, roots).expect("write credentials");
         chown(dir, Some(PROXY_UID), Some(PROXY_UID)).expect("chown");
@@ -128,30 +139,51 @@ impl Mesh {
         let pod = self.pod(pod);
         let now = SystemTime::now();
         let roots = self.authority.minted.cert_pem.clone();
-        Mesh::write_credentials(&pod.identity_dir, &self.authority, &pod.identity, now - Duration::from_secs(20), now + LEAF_LIFETIME, &roots);
+        Mesh::write_credentials(
+            &pod.identity_dir,
+            &self.authority,
+            &pod.identity,
+            now - Duration::from_secs(20),
+            now + LEAF_LIFETIME,
+            &roots,
+        );
     }
 
     /// Installs `init`'s rules in `pod` and starts its proxy as UID 2102 with `extra` flags; waits for
     /// `/ready` when the pod has credentials.
     pub fn start_proxy(&mut self, pod: &str, extra: &[&str]) {
+        let has_credentials = self.pod(pod).identity_dir.join(files::CERT_FILE).exists();
+        self.start_proxy_no_wait(pod, extra);
+        if has_credentials {
+            self.wait_ready(pod);
+        }
+    }
+
+    /// Like [`Mesh::start_proxy`] without waiting for readiness (credentials missing or expired).
+    pub fn start_proxy_no_wait(&mut self, pod: &str, extra: &[&str]) {
         let index = self.index(pod);
         let ns = &self.pods[index].ns;
         ns.run(BIN, &["init"]);
         let mut command = ns.command("setpriv");
         command
-            .args(["--reuid", &PROXY_UID.to_string(), "--regid", &PROXY_UID.to_string(), "--clear-groups", "--", BIN, "run"])
+            .args([
+                "--reuid",
+                &PROXY_UID.to_string(),
+                "--regid",
+                &PROXY_UID.to_string(),
+                "--clear-groups",
+                "--",
+                BIN,
+                "run",
+            ])
             .arg("--from-file")
             .arg(&self.state_file)
             .arg("--identity-dir")
             .arg(&self.pods[index].identity_dir)
             .args(["--log", "info,mini_proxy=debug", "--shutdown-grace", "5s"])
             .args(extra);
-        let has_credentials = self.pods[index].identity_dir.join(files::CERT_FILE).exists();
         let proxy = ServerProcess::start(command, &["inbound", "outbound", "admin"]);
         self.pods[index].proxy = Some(proxy);
-        if has_credentials {
-            self.wait_ready(pod);
-        }
     }
 
     /// Waits until `pod`'s proxy answers `/ready` with 200.
@@ -198,6 +230,19 @@ impl Mesh {
         self.exec(pod, "curl", &all)
     }
 
+    /// The HTTP status of `url` fetched from `pod` (`000` when no response came).
+    pub fn status(&self, pod: &str, url: &str) -> String {
+        String::from_utf8_lossy(&self.curl(pod, &["-o", "/dev/null", "-w", "%{http_code}", url]).stdout).into_owned()
+    }
+
+    /// The serial number of the certificate a TLS server at `addr` presents for `sni`, as seen from `pod`.
+    pub fn served_serial(&self, pod: &str, addr: &str, sni: &str) -> String {
+        let script = format!(
+            "openssl s_client -connect {addr} -servername {sni} </dev/null 2>/dev/null | openssl x509 -noout -serial"
+        );
+        stdout_of(&self.exec(pod, "bash", &["-c", &script])).trim().to_string()
+    }
+
     /// `pod`'s proxy's `/metrics`.
     pub fn metrics(&self, pod: &str) -> String {
         String::from_utf8_lossy(&self.curl(pod, &["http://127.0.0.1:4191/metrics"]).stdout).into_owned()
@@ -228,6 +273,11 @@ pub fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64>
 
 /// Runs `command` and returns its stdout as text, failing on a non-zero exit.
 pub fn stdout_of(output: &Output) -> String {
-    assert!(output.status.success(), "failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
