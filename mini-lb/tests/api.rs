@@ -46,33 +46,84 @@ fn lab_configmap() -> Value {
 
 /// Answers each initial list (in whatever order the watchers send them) from `lists`; a watch that a
 /// watcher already listed starts meanwhile is held open and returned.
-async fn answer_lists(api: &mut ApiServer, lists: &[(&str, Value)]) -> Vec<HeldRequest> {
-    let mut held = Vec::new();
+async fn answer_lists(api: &mut ApiServer, lists: &[(&str, Value)]) -> Background {
+    let mut background = Background::default();
     let mut answered = 0;
     while answered < lists.len() {
         let request = api.next_request().await;
         let uri = request.uri().to_string();
-        if uri.contains("watch=true") {
-            held.push(request.hold());
-            continue;
-        }
+        let Some(request) = background.set_aside(request) else { continue };
         let (_, body) = lists.iter().find(|(u, _)| *u == uri).unwrap_or_else(|| panic!("unexpected request {uri}"));
         request.respond(body.clone());
         answered += 1;
     }
-    held
+    background
 }
 
-/// The next request that is not a watch (watches are held open and kept in `held`).
-async fn next_write(api: &mut ApiServer, held: &mut Vec<HeldRequest>) -> ApiRequest {
-    loop {
-        let request = api.next_request().await;
-        if request.uri().contains("watch=true") {
-            held.push(request.hold());
-        } else {
-            return request;
+/// A write to one of the report kinds, as received.
+#[derive(Debug)]
+struct ReportWrite {
+    method: Method,
+    uri: String,
+    content_type: Option<String>,
+    body: Value,
+}
+
+/// The requests a test does not script: watches (held open) and report writes (answered with the
+/// applied object, as the API server does, and kept for asserts).
+#[derive(Default)]
+struct Background {
+    held: Vec<HeldRequest>,
+    reports: Vec<ReportWrite>,
+}
+
+impl Background {
+    /// Handles a watch or a report write; gives any other request back.
+    fn set_aside(&mut self, request: ApiRequest) -> Option<ApiRequest> {
+        let uri = request.uri().to_string();
+        if uri.contains("watch=true") {
+            self.held.push(request.hold());
+            return None;
+        }
+        if !(uri.contains("/configurationstates/") || uri.contains("/servicel2statuses/")) {
+            return Some(request);
+        }
+        let write = ReportWrite {
+            method: request.method().clone(),
+            uri,
+            content_type: request.content_type().map(String::from),
+            body: request.body().clone(),
+        };
+        request.respond(write.body.clone());
+        self.reports.push(write);
+        None
+    }
+
+    /// The next request that is neither a watch nor a report write.
+    async fn next_write(&mut self, api: &mut ApiServer) -> ApiRequest {
+        loop {
+            if let Some(request) = self.set_aside(api.next_request().await) {
+                return request;
+            }
         }
     }
+
+    /// Waits until `count` report writes have arrived.
+    async fn reports(&mut self, api: &mut ApiServer, count: usize) -> &[ReportWrite] {
+        while self.reports.len() < count {
+            if let Some(request) = self.set_aside(api.next_request().await) {
+                panic!("unexpected request {}", request.uri());
+            }
+        }
+        &self.reports
+    }
+}
+
+/// Asserts that `write` server-side applies `path` (object or status) as mini-lb's `manager`.
+fn assert_applied(write: &ReportWrite, path: &str, manager: &str) {
+    assert_eq!(write.method, Method::PATCH);
+    assert_eq!(write.uri, format!("{path}?&force=true&fieldManager={manager}"));
+    assert_eq!(write.content_type.as_deref(), Some("application/apply-patch+yaml"));
 }
 
 async fn admin() -> TcpListener {
@@ -82,7 +133,7 @@ async fn admin() -> TcpListener {
 /// A controller on the mocked API server, its initial lists answered with the lab Service and `configmap`.
 async fn controller_with(
     configmap: Value,
-) -> (JoinHandle<Result<Drained, controller::ControllerError>>, ApiServer, Lifecycle, Vec<HeldRequest>) {
+) -> (JoinHandle<Result<Drained, controller::ControllerError>>, ApiServer, Lifecycle, Background) {
     let cli = Cli::try_parse_from(["mini-lb", "controller", "--admin-addr", "127.0.0.1:0"]).expect("flags");
     let Settings::Controller(settings) = Settings::from_cli(cli).expect("settings") else { panic!("controller") };
     let lifecycle = Lifecycle::new(settings.common.runtime.drain);
@@ -114,8 +165,8 @@ async fn stop<E: std::fmt::Debug>(running: JoinHandle<Result<Drained, E>>, lifec
 /// of the lab's legacy pool, and records MetalLB's IPAllocated Event.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_allocates_through_the_status_subresource() {
-    let (running, mut api, lifecycle, mut held) = controller_with(lab_configmap()).await;
-    let patch = next_write(&mut api, &mut held).await.expect(
+    let (running, mut api, lifecycle, mut background) = controller_with(lab_configmap()).await;
+    let patch = background.next_write(&mut api).await.expect(
         Method::PATCH,
         "/api/v1/namespaces/default/services/loadbalancer-service/status?&fieldManager=mini-lb-controller",
     );
@@ -123,14 +174,20 @@ async fn controller_allocates_through_the_status_subresource() {
     assert_eq!(patch.body(), &json!({"status": {"loadBalancer": {"ingress": [{"ip": "172.18.255.200"}]}}}));
     patch.respond(lab_service(Some("172.18.255.200")));
     let event =
-        next_write(&mut api, &mut held).await.expect(Method::POST, "/apis/events.k8s.io/v1/namespaces/default/events?");
+        background.next_write(&mut api).await.expect(Method::POST, "/apis/events.k8s.io/v1/namespaces/default/events?");
     let body = event.body().clone();
     assert_eq!((&body["reason"], &body["type"]), (&json!("IPAllocated"), &json!("Normal")));
     assert_eq!(body["note"], json!("Assigned IP [\"172.18.255.200\"]"));
     assert_eq!(body["regarding"]["name"], json!("loadbalancer-service"));
     event.respond_with(StatusCode::CREATED, &body);
+    let path = "/apis/metallb.io/v1beta1/namespaces/metallb-system/configurationstates/controller";
+    let reports = background.reports(&mut api, 2).await;
+    assert_applied(&reports[0], path, "mini-lb-controller");
+    assert_eq!(reports[0].body["metadata"]["labels"]["metallb.io/component-type"], json!("controller"));
+    assert_applied(&reports[1], &format!("{path}/status"), "mini-lb-controller");
+    assert_eq!(reports[1].body["status"]["result"], json!("Valid"));
     stop(running, &lifecycle).await;
-    drop(held);
+    drop(background);
 }
 
 /// A refused configuration (overlapping pools) writes no status and records one InvalidConfig Event on
@@ -141,8 +198,9 @@ async fn controller_reports_an_invalid_configuration() {
     overlapping["data"]["config"] = json!(
         "address-pools:\n- name: a\n  protocol: layer2\n  addresses: [10.0.0.0/24]\n- name: b\n  protocol: layer2\n  addresses: [10.0.0.128/25]\n"
     );
-    let (running, mut api, lifecycle, mut held) = controller_with(overlapping).await;
-    let event = next_write(&mut api, &mut held)
+    let (running, mut api, lifecycle, mut background) = controller_with(overlapping).await;
+    let event = background
+        .next_write(&mut api)
         .await
         .expect(Method::POST, "/apis/events.k8s.io/v1/namespaces/metallb-system/events?");
     let body = event.body().clone();
@@ -151,7 +209,7 @@ async fn controller_reports_an_invalid_configuration() {
     assert_eq!(body["regarding"]["kind"], json!("ConfigMap"));
     event.respond_with(StatusCode::CREATED, &body);
     stop(running, &lifecycle).await;
-    drop(held);
+    drop(background);
 }
 
 /// A speaker without gossip lists Services, EndpointSlices, Nodes and the configuration, wins the
@@ -178,7 +236,7 @@ async fn speaker_announces_and_records_node_assigned() {
     let slice = json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
         "metadata": {"name": "lb-x", "namespace": "default", "resourceVersion": "4", "labels": {"kubernetes.io/service-name": "loadbalancer-service"}},
         "endpoints": [{"addresses": ["10.244.1.6"], "conditions": {"ready": true}, "nodeName": "kind-worker"}]});
-    let mut held = answer_lists(
+    let mut background = answer_lists(
         &mut api,
         &[
             (SERVICES, testing::list("v1", "ServiceList", "10", vec![lab_service(Some("172.18.255.200"))])),
@@ -191,12 +249,23 @@ async fn speaker_announces_and_records_node_assigned() {
     )
     .await;
     let event =
-        next_write(&mut api, &mut held).await.expect(Method::POST, "/apis/events.k8s.io/v1/namespaces/default/events?");
+        background.next_write(&mut api).await.expect(Method::POST, "/apis/events.k8s.io/v1/namespaces/default/events?");
     let body = event.body().clone();
     assert_eq!(body["reason"], json!("nodeAssigned"));
     assert_eq!(body["note"], json!("announcing from node \"kind-worker\" with protocol \"layer2\""));
     assert_eq!(body["reportingController"], json!("mini-lb-speaker"));
     event.respond_with(StatusCode::CREATED, &body);
+    let reports = background.reports(&mut api, 4).await;
+    let state = "/apis/metallb.io/v1beta1/namespaces/metallb-system/configurationstates/speaker-kind-worker";
+    assert_applied(&reports[0], state, "mini-lb-speaker");
+    assert_applied(&reports[1], &format!("{state}/status"), "mini-lb-speaker");
+    let l2 =
+        "/apis/metallb.io/v1beta1/namespaces/default/servicel2statuses/l2-default-loadbalancer-service-kind-worker";
+    assert_applied(&reports[2], l2, "mini-lb-speaker");
+    assert_applied(&reports[3], &format!("{l2}/status"), "mini-lb-speaker");
+    let status = &reports[3].body["status"];
+    assert_eq!((&status["node"], &status["serviceName"]), (&json!("kind-worker"), &json!("loadbalancer-service")));
+    assert_eq!(reports[2].body["metadata"]["labels"]["metallb.io/node"], json!("kind-worker"));
     stop(running, &lifecycle).await;
-    drop(held);
+    drop(background);
 }

@@ -12,12 +12,14 @@ use prometheus_client::registry::Registry;
 use server_runtime::http::{self, Admin, Limits};
 use server_runtime::{Drained, Lifecycle};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use self::reconcile::{Reconciler, RefusedAt, Write};
 use crate::crd::{IPAddressPool, L2Advertisement};
 use crate::metrics::ControllerMetrics;
+use crate::report::writer::{Reports, spawn_writer};
 use crate::report::{StatusPage, configuration_state};
 use crate::settings::ControllerSettings;
 
@@ -54,6 +56,10 @@ pub async fn run(
     let metrics = ControllerMetrics::new(&mut registry);
     let stop = CancellationToken::new();
     let location = settings.common.location.clone();
+    let reports = match &source {
+        Source::Api(client) => Some(spawn_writer(client.clone(), COMPONENT)),
+        Source::File(_) => None,
+    };
     let state = ClusterState::start(COMPONENT, source, query(&location.namespace), stop.clone()).await?;
     let page = StatusPage::default();
     page.publish(&[configuration_state(&location.namespace, None, false, None)]);
@@ -61,6 +67,7 @@ pub async fn run(
     http::serve("admin", admin_listener, admin, Limits::ADMIN, lifecycle.admin());
     let synced = lifecycle.readiness().gate("cluster-state");
     let reconciler = Reconciler::new(location, settings.common.lb_class.clone());
+    let reporting = Reporting { page, api: reports };
     let app = lifecycle.app().clone();
     lifecycle.app().spawn(async move {
         let mut changes = state.changes();
@@ -77,7 +84,7 @@ pub async fn run(
         let mut reconciler = reconciler;
         loop {
             tokio::select! {
-                () = converge(&state, &snapshot, &mut reconciler, &metrics, &page) => {}
+                () = converge(&state, &snapshot, &mut reconciler, &metrics, &reporting) => {}
                 () = app.stopping() => return,
             }
             snapshot = tokio::select! {
@@ -91,13 +98,19 @@ pub async fn run(
     Ok(drained)
 }
 
+/// Where the controller's reports go: its `/status` page, and the API when it reads one.
+struct Reporting {
+    page: StatusPage,
+    api: Option<watch::Sender<Reports>>,
+}
+
 /// One pass: plan, write the statuses and Events that changed, update metrics and the report.
 async fn converge(
     state: &ClusterState,
     snapshot: &Snapshot,
     reconciler: &mut Reconciler,
     metrics: &ControllerMetrics,
-    page: &StatusPage,
+    reporting: &Reporting,
 ) {
     let outcome = reconciler.reconcile(snapshot);
     metrics.client.updates.inc();
@@ -134,11 +147,11 @@ async fn converge(
     if let Some(config) = reconciler.keeper().config() {
         metrics.set_pools(config, &outcome.in_use, &outcome.services_per_pool);
     }
-    let namespace = &reconciler.location().namespace;
-    page.publish(&[configuration_state(
-        namespace,
-        None,
-        reconciler.keeper().config().is_some(),
-        reconciler.keeper().refused(),
-    )]);
+    let keeper = reconciler.keeper();
+    let report =
+        configuration_state(&reconciler.location().namespace, None, keeper.config().is_some(), keeper.refused());
+    reporting.page.publish(std::slice::from_ref(&report));
+    if let Some(api) = &reporting.api {
+        api.send_replace(Reports { configuration: Some(report), services: Vec::new() });
+    }
 }

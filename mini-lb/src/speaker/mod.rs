@@ -34,6 +34,7 @@ use crate::crd::{IPAddressPool, L2Advertisement};
 use crate::elect::Liveness;
 use crate::members::{Gossip, LiveMembers};
 use crate::metrics::{AnnouncedLabels, SpeakerMetrics};
+use crate::report::writer::{Reports, spawn_writer};
 use crate::report::{StatusPage, configuration_state, service_l2_status};
 use crate::settings::SpeakerSettings;
 
@@ -80,6 +81,10 @@ pub async fn run(
     let mut registry = Registry::default();
     let metrics = SpeakerMetrics::new(&mut registry);
     let stop = CancellationToken::new();
+    let reports = match &source {
+        Source::Api(client) => Some(spawn_writer(client.clone(), COMPONENT)),
+        Source::File(_) => None,
+    };
     let state = ClusterState::start(COMPONENT, source, query(&settings), stop.clone()).await?;
     let page = StatusPage::default();
     let admin = Admin::new(registry, lifecycle.readiness().clone()).with_routes(page.clone());
@@ -102,6 +107,7 @@ pub async fn run(
         keeper: ConfigKeeper::default(),
         joins: joins_tx,
         interfaces_missing: BTreeSet::new(),
+        reports,
     };
     let live = gossip.as_ref().map(Gossip::live);
     let app = lifecycle.app().clone();
@@ -125,6 +131,8 @@ struct Speaker {
     joins: watch::Sender<Vec<SocketAddr>>,
     /// Services won but not announced for lack of their interfaces, reported once.
     interfaces_missing: BTreeSet<ServiceKey>,
+    /// The API report writer, when reading the API.
+    reports: Option<watch::Sender<Reports>>,
 }
 
 impl Speaker {
@@ -250,7 +258,10 @@ impl Speaker {
             self.keeper.refused(),
         );
         self.page.publish(&statuses);
-        self.page.append(&[config_state]);
+        self.page.append(std::slice::from_ref(&config_state));
+        if let Some(api) = &self.reports {
+            api.send_replace(Reports { configuration: Some(config_state), services: statuses });
+        }
     }
 
     /// Records an Event on a Service of the snapshot.

@@ -1,6 +1,9 @@
-//! The reports MetalLB keeps in custom resources, built here and served as YAML on the admin listener's
-//! `/status` (which works without Kubernetes too): the controller's [`ConfigurationState`] and a
-//! speaker's [`ServiceL2Status`] objects, one per Service it announces.
+//! The reports MetalLB keeps in custom resources: the component's [`ConfigurationState`] and a speaker's
+//! [`ServiceL2Status`] objects, one per Service it announces. Built here, served as YAML on the admin
+//! listener's `/status` (which works without Kubernetes too), and, on the Kubernetes API, written as
+//! objects by [`writer`].
+
+pub mod writer;
 
 use std::sync::{Arc, PoisonError, RwLock};
 
