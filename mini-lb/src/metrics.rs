@@ -56,22 +56,22 @@ impl ClientMetrics {
     fn register(&self, registry: &mut Registry) {
         registry.register(
             "metallb_k8s_client_updates",
-            "Number of k8s object updates that have been processed.",
+            "Number of k8s object updates that have been processed",
             self.updates.clone(),
         );
         registry.register(
             "metallb_k8s_client_update_errors",
-            "Number of k8s object updates that failed for some reason.",
+            "Number of k8s object updates that failed for some reason",
             self.update_errors.clone(),
         );
         registry.register(
             "metallb_k8s_client_config_loaded_bool",
-            "1 if the MetalLB configuration was successfully loaded at least once.",
+            "1 if the MetalLB configuration was successfully loaded at least once",
             self.config_loaded.clone(),
         );
         registry.register(
             "metallb_k8s_client_config_stale_bool",
-            "1 if running on a stale configuration, because the latest config failed to load.",
+            "1 if running on a stale configuration, because the latest config failed to load",
             self.config_stale.clone(),
         );
     }
@@ -186,7 +186,7 @@ impl SpeakerMetrics {
             "Number of gratuitous layer2 packets sent for owned IPs",
             metrics.gratuitous_sent.clone(),
         );
-        registry.register("metallb_speaker_announced", "Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.", metrics.announced.clone());
+        registry.register("metallb_speaker_announced", "Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged", metrics.announced.clone());
         metrics
     }
 

@@ -142,6 +142,11 @@ async fn converge(
             }
         }
     }
+    for (pool, status) in outcome.pool_statuses {
+        if let Err(error) = state.patch_status(&pool, status).await {
+            warn!(%error, "cannot write an IPAddressPool status");
+        }
+    }
     metrics.client.config_loaded.set(i64::from(reconciler.keeper().config().is_some()));
     metrics.client.config_stale.set(i64::from(reconciler.keeper().stale()));
     if let Some(config) = reconciler.keeper().config() {

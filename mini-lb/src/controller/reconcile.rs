@@ -15,8 +15,8 @@ use crate::allocate::request::status_ips;
 use crate::allocate::{Decision, LbClass, Request, ServiceKey, plan};
 use crate::config::build::config_from_snapshot;
 use crate::config::pool::Labels;
-use crate::config::{ConfigKeeper, ConfigLocation, ConfigUpdate, InvalidConfig};
-use crate::crd::IPAddressPool;
+use crate::config::{Config, ConfigKeeper, ConfigLocation, ConfigUpdate, InvalidConfig};
+use crate::crd::{IPAddressPool, IPAddressPoolStatus};
 
 /// The object a refused configuration is reported on.
 #[derive(Clone, Debug)]
@@ -51,6 +51,8 @@ pub struct Outcome {
     pub in_use: Vec<(String, IpAddr)>,
     /// Services per pool.
     pub services_per_pool: Vec<(String, usize)>,
+    /// IPAddressPool objects whose status (MetalLB 0.15's counts) must be written.
+    pub pool_statuses: Vec<(IPAddressPool, Value)>,
 }
 
 /// The controller's memory between passes.
@@ -123,6 +125,9 @@ impl Reconciler {
         outcome.in_use.sort();
         outcome.in_use.dedup();
         outcome.services_per_pool = per_pool.into_iter().collect();
+        if let Some(config) = self.keeper.config() {
+            outcome.pool_statuses = pool_statuses(snapshot, &self.location.namespace, config, &outcome.in_use);
+        }
         self.reported.retain(|key, _| services.contains_key(key));
         self.written.retain(|key, _| services.contains_key(key));
         outcome
@@ -155,6 +160,32 @@ impl Reconciler {
             None => RefusedAt::Nothing,
         }
     }
+}
+
+/// The IPAddressPool objects whose status differs from the counts of this pass, with the new status.
+fn pool_statuses(
+    snapshot: &Snapshot,
+    namespace: &str,
+    config: &Config,
+    in_use: &[(String, IpAddr)],
+) -> Vec<(IPAddressPool, Value)> {
+    let clamp = |n: u128| i64::try_from(n).unwrap_or(i64::MAX);
+    let mut writes = Vec::new();
+    for object in snapshot.objects::<IPAddressPool>().in_namespace(namespace) {
+        let Some(pool) = config.pool(&object.name_any()) else { continue };
+        let used = |v4: bool| in_use.iter().filter(|(p, ip)| *p == pool.name && ip.is_ipv4() == v4).count() as u128;
+        let capacity = pool.capacity();
+        let status = IPAddressPoolStatus {
+            assigned_ipv4: clamp(used(true)),
+            assigned_ipv6: clamp(used(false)),
+            available_ipv4: clamp(capacity.ipv4.saturating_sub(used(true))),
+            available_ipv6: clamp(capacity.ipv6.saturating_sub(used(false))),
+        };
+        if object.status.as_ref() != Some(&status) {
+            writes.push((object.clone(), serde_json::to_value(&status).unwrap_or_default()));
+        }
+    }
+    writes
 }
 
 /// The `.status` merge patch listing `ips` (or removing the ingress list when empty).

@@ -11,13 +11,14 @@ pub const COMPONENT_TYPE_LABEL: &str = "metallb.io/component-type";
 /// The label naming a speaker's node.
 pub const NODE_NAME_LABEL: &str = "metallb.io/node-name";
 
-/// MetalLB's `ConfigurationState` has no spec; this empty one stands for it.
+/// MetalLB's `ConfigurationState` has no spec: this empty struct is flattened away (`no_spec`).
 #[derive(CustomResource, Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[kube(
     group = "metallb.io",
     version = "v1beta1",
     kind = "ConfigurationState",
     namespaced,
+    no_spec,
     status = "ConfigurationStateStatus",
     printcolumn = r#"{"name":"Result","type":"string","jsonPath":".status.result"}"#,
     printcolumn = r#"{"name":"ErrorSummary","type":"string","jsonPath":".status.errorSummary"}"#,
