@@ -179,7 +179,7 @@ mod tests {
             loads.finish(endpoints[chosen], latency, now);
         }
         assert!(counts[2] < 150, "{counts:?}");
-        assert!(counts[0] > 1000 && counts[1] > 1000, "{counts:?}");
+        assert!(counts[0] > 750 && counts[1] > 750, "{counts:?}");
         // Two minutes without traffic for the slow one, while the fast ones keep their 1 ms.
         let later = now + Duration::from_secs(120);
         for (i, addr) in endpoints[..2].iter().enumerate() {

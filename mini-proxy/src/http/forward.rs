@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Method, StatusCode};
+use http::{Method, StatusCode, Version};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -16,9 +16,11 @@ use hyper_util::rt::TokioIo;
 use tracing::debug;
 
 use super::hop_by_hop::is_upgrade;
+use super::orig_proto;
 use super::pool::{Pool, handshake_http1};
 use super::{BoxFuture, ProxyBody, ProxyError};
 use crate::detect::http::HttpVersion;
+use crate::metrics::labels::Direction;
 use crate::transport::connect::Upstream;
 
 /// Sends requests to one endpoint.
@@ -34,6 +36,23 @@ pub struct Forward {
     pub pool: Pool,
 }
 
+impl Forward {
+    /// The protocol `request` travels in to the upstream, rewriting it when that differs: HTTP/1 to a
+    /// meshed peer goes as HTTP/2, and a peer's upgraded request goes to the app as HTTP/1
+    /// ([`orig_proto`]).
+    fn wire_version(&self, request: &mut Request<Incoming>) -> HttpVersion {
+        let inbound = self.pool.connector().direction == Direction::Inbound;
+        if inbound && orig_proto::downgrade(request) {
+            return HttpVersion::Http1;
+        }
+        if !inbound && self.version == HttpVersion::Http1 && self.upstream.identity.is_some() {
+            orig_proto::upgrade(request, &self.upstream.addr.to_string());
+            return HttpVersion::H2;
+        }
+        self.version
+    }
+}
+
 impl tower::Service<Request<Incoming>> for Forward {
     type Response = Response<ProxyBody>;
     type Error = ProxyError;
@@ -43,14 +62,21 @@ impl tower::Service<Request<Incoming>> for Forward {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+    fn call(&mut self, mut request: Request<Incoming>) -> Self::Future {
         let this = self.clone();
         Box::pin(async move {
-            let response = if this.version == HttpVersion::Http1 && is_upgrade(&request) {
-                upgrade(&this.pool, &this.upstream, &this.labels, request).await?
-            } else {
-                this.pool.send(&this.upstream, this.version, &this.labels, request).await?
-            };
+            if this.version == HttpVersion::Http1 && is_upgrade(&request) {
+                let response = upgrade(&this.pool, &this.upstream, &this.labels, request).await?;
+                return Ok(response.map(|body| body.boxed_unsync()));
+            }
+            let wire = this.wire_version(&mut request);
+            let mut response = this.pool.send(&this.upstream, wire, &this.labels, request).await?;
+            if wire != this.version {
+                *response.version_mut() = match this.version {
+                    HttpVersion::Http1 => Version::HTTP_11,
+                    HttpVersion::H2 => Version::HTTP_2,
+                };
+            }
             Ok(response.map(|body| body.boxed_unsync()))
         })
     }

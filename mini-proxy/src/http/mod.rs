@@ -8,7 +8,8 @@
 //! - [`client_id`] (inbound only): the `l5d-client-id` header is removed from every request and set
 //!   again only from the identity the client proved over mutual TLS, so it cannot be spoofed;
 //! - [`forward`]: a pooled connection to the endpoint is taken ([`pool`]) and the request sent,
-//!   upgrades (WebSocket, `CONNECT`) included.
+//!   upgrades (WebSocket, `CONNECT`) included; HTTP/1 between meshed proxies travels as HTTP/2
+//!   ([`orig_proto`]).
 //!
 //! The endpoint is chosen before the stack, so that each request's series carry the endpoint it went
 //! to: inbound, the app; outbound, the balancer's pick (`crate::outbound::requests`).
@@ -19,6 +20,7 @@ pub mod client_id;
 pub mod errors;
 pub mod forward;
 pub mod hop_by_hop;
+pub mod orig_proto;
 pub mod pool;
 pub mod record;
 pub mod server;

@@ -2,7 +2,7 @@
 //!
 //! - HTTP/1: a connection carries one request at a time. When a response has been read to its end the
 //!   connection goes back to its endpoint's idle list, where it waits at most the idle timeout (Linkerd's
-//!   3 s) before it is closed. A request that finds an idle connection already closed by the server is
+//!   3 s) before it is closed (a task looks every second). A request that finds an idle connection already closed by the server is
 //!   sent again on a fresh one, which is safe because hyper hands back requests it never wrote.
 //! - HTTP/2: one connection per endpoint carries every request, multiplexed; it is replaced when it
 //!   closes.
@@ -43,9 +43,12 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// An empty pool connecting with `connector`.
+    /// An empty pool connecting with `connector`. Must be called within the runtime: it starts the task
+    /// that closes connections idle past [`IDLE_TIMEOUT`].
     pub fn new(connector: Connector) -> Pool {
-        Pool { connector, idle: Arc::default(), multiplexed: Arc::default() }
+        let idle: Arc<Mutex<IdleLists>> = Arc::default();
+        tokio::spawn(close_idle(Arc::downgrade(&idle)));
+        Pool { connector, idle, multiplexed: Arc::default() }
     }
 
     /// The connector, for connections the pool does not keep (upgrades, opaque TCP).
@@ -154,6 +157,21 @@ impl Pool {
             }
         };
         sender.send_request(request).await.map_err(ProxyError::Upstream)
+    }
+}
+
+/// Every second, drops idle HTTP/1 connections past their time (which closes them), until the pool is
+/// gone.
+async fn close_idle(idle: std::sync::Weak<Mutex<IdleLists>>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Some(idle) = idle.upgrade() else { return };
+        let mut lists = idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for list in lists.values_mut() {
+            list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
+        }
+        lists.retain(|_, list| !list.is_empty());
     }
 }
 

@@ -18,6 +18,10 @@ use super::ProxyBody;
 use crate::detect::http::HttpVersion;
 use crate::transport::Io;
 
+/// Requests one HTTP/2 connection may carry at once: every HTTP/1 request from one meshed peer shares
+/// one connection, so hyper's default of 200 would queue a busy client's requests behind each other.
+const MAX_CONCURRENT_STREAMS: u32 = 10_000;
+
 /// Serves `io` with `service` until the client closes, or the drain of `group` ends it.
 pub async fn serve<I, S>(io: I, version: HttpVersion, service: S, group: &WorkGroup) -> Result<(), hyper::Error>
 where
@@ -38,6 +42,7 @@ where
             let connection = http2::Builder::new(TokioExecutor::new())
                 .timer(TokioTimer::new())
                 .adaptive_window(true)
+                .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
                 .serve_connection(TokioIo::new(io), service);
             drive(pin!(connection), |c| c.graceful_shutdown(), group).await
         }

@@ -17,6 +17,11 @@ use crate::identity::{CurrentCredentials, Identity};
 use crate::metrics::ProxyMetrics;
 use crate::metrics::labels::{ClientTls, ConnectionLabels, Direction, Tls};
 
+/// How long a TLS handshake may take once TCP is connected. Kept apart from the connect timeout (a
+/// peer that does not answer at all), since a busy peer finishing many handshakes at once is slow, not
+/// gone.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Where to connect, and who must answer there.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Upstream {
@@ -70,7 +75,7 @@ pub enum ConnectError {
 pub struct Connector {
     /// Inbound (to this pod's app) or outbound (to peers).
     pub direction: Direction,
-    /// How long TCP connect and the TLS handshake together may take.
+    /// How long the TCP connect may take.
     pub timeout: Duration,
     /// This proxy's credentials, for mutual TLS.
     pub credentials: CurrentCredentials,
@@ -99,29 +104,28 @@ impl Connector {
             (None, Direction::Inbound) => ClientTls::Loopback,
             (None, Direction::Outbound) => ClientTls::NotMeshed,
         };
-        let handshake = async {
-            let tcp = TcpStream::connect(addr).await.map_err(|source| ConnectError::Io { addr, source })?;
-            let _ = tcp.set_nodelay(true);
-            let labels = ConnectionLabels {
-                direction: self.direction,
-                target: addr,
-                tls: Tls::Client(tls),
-                server: None,
-                destination: destination.to_vec(),
-            };
-            let metered = Metered::new(tcp, self.metrics.open_connection(labels.transport(None)));
-            let Some((identity, creds)) = credentials else { return Ok(Box::new(metered) as BoxedIo) };
-            let name = ServerName::try_from(identity.as_str().to_string()).map_err(|e| ConnectError::Tls {
-                addr,
-                identity: identity.clone(),
-                source: std::io::Error::other(e),
-            })?;
-            let stream = TlsConnector::from(creds.client_config())
-                .connect(name, metered)
-                .await
-                .map_err(|source| ConnectError::Tls { addr, identity, source })?;
-            Ok(Box::new(stream) as BoxedIo)
+        let tcp = tokio::time::timeout(timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| ConnectError::Timeout { addr, timeout })?
+            .map_err(|source| ConnectError::Io { addr, source })?;
+        let _ = tcp.set_nodelay(true);
+        let labels = ConnectionLabels {
+            direction: self.direction,
+            target: addr,
+            tls: Tls::Client(tls),
+            server: None,
+            destination: destination.to_vec(),
         };
-        tokio::time::timeout(timeout, handshake).await.map_err(|_| ConnectError::Timeout { addr, timeout })?
+        let metered = Metered::new(tcp, self.metrics.open_connection(labels.transport(None)));
+        let Some((identity, creds)) = credentials else { return Ok(Box::new(metered)) };
+        let tls_error = |source| ConnectError::Tls { addr, identity: identity.clone(), source };
+        let name =
+            ServerName::try_from(identity.as_str().to_string()).map_err(|e| tls_error(std::io::Error::other(e)))?;
+        let handshake = TlsConnector::from(creds.client_config()).connect(name, metered);
+        let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake)
+            .await
+            .map_err(|_| tls_error(std::io::Error::new(std::io::ErrorKind::TimedOut, "the handshake timed out")))?
+            .map_err(tls_error)?;
+        Ok(Box::new(stream))
     }
 }
