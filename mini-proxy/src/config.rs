@@ -20,6 +20,7 @@ pub const DEFAULT_OPAQUE_PORTS: &str = "25,587,3306,4444,5432,6379,9300,11211";
 #[derive(Clone, Debug, clap::Args)]
 #[command(mut_arg("admin_addr", |a| a.default_value("0.0.0.0:4191").env("LINKERD2_PROXY_ADMIN_LISTEN_ADDR")))]
 #[command(mut_arg("shutdown_grace", |a| a.default_value("120s").env("LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD")))]
+#[command(mut_arg("worker_threads", |a| a.default_value("1").env("LINKERD2_PROXY_CORES")))]
 pub struct RunArgs {
     /// Where redirected inbound connections arrive.
     #[arg(long, env = "LINKERD2_PROXY_INBOUND_LISTEN_ADDR", default_value = "0.0.0.0:4143")]
@@ -66,7 +67,8 @@ pub struct RunArgs {
     /// Where Pods, Services and EndpointSlices come from.
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Admin address (default :4191), logs, the drain (default grace 120 s, Linkerd's).
+    /// Admin address (default :4191), logs, the drain (default grace 120 s, Linkerd's), threads (default
+    /// one, as a sidecar's CPU share is usually a core or less).
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }

@@ -63,10 +63,8 @@ pub type Stack = record::Record<
 /// What a stack needs besides the endpoint.
 #[derive(Clone, Debug)]
 pub struct StackSettings {
-    /// Where the series go.
-    pub metrics: crate::metrics::ProxyMetrics,
-    /// The labels of the connection (inbound) or of the endpoint (outbound).
-    pub labels: std::sync::Arc<crate::metrics::labels::ConnectionLabels>,
+    /// The series of the connection (inbound) or of the endpoint on this connection (outbound).
+    pub series: std::sync::Arc<crate::metrics::series::RequestSeries>,
     /// Outbound series carry the request's authority.
     pub with_authority: bool,
     /// The response timeout (zero: none).
@@ -87,8 +85,7 @@ pub fn stack(forward: forward::Forward, settings: StackSettings) -> Stack {
             inner: client_id,
             timeout: settings.response_timeout,
         })),
-        metrics: settings.metrics,
-        connection: settings.labels,
+        series: settings.series,
         with_authority: settings.with_authority,
     }
 }

@@ -15,18 +15,16 @@ use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, SizeHint};
 
 use super::{BoxFuture, ProxyBody};
-use crate::metrics::ProxyMetrics;
-use crate::metrics::labels::{ConnectionLabels, Labels, Outcome};
+use crate::metrics::labels::Outcome;
+use crate::metrics::series::{RequestSeries, RouteRef};
 
 /// The layer's service.
 #[derive(Clone, Debug)]
 pub struct Record<S> {
     /// The next service.
     pub inner: S,
-    /// Where the series go.
-    pub metrics: ProxyMetrics,
-    /// The connection's labels.
-    pub connection: Arc<ConnectionLabels>,
+    /// The connection's series.
+    pub series: Arc<RequestSeries>,
     /// Whether series carry the request's `authority` (outbound does, inbound does not).
     pub with_authority: bool,
 }
@@ -54,16 +52,15 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let authority = if self.with_authority { authority_of(&request) } else { None };
-        let labels = self.connection.http(authority.as_deref());
-        self.metrics.requests.get_or_create(&labels).inc();
+        let route = self.series.request(authority.as_deref());
         let started = Instant::now();
-        let metrics = self.metrics.clone();
+        let series = self.series.clone();
         let response = self.inner.call(request);
         Box::pin(async move {
             let response = response.await?;
             let recorder = Recorder {
-                metrics,
-                labels,
+                series,
+                route,
                 started,
                 status: response.status().as_u16(),
                 grpc_status: grpc_status(response.headers()),
@@ -81,8 +78,8 @@ fn grpc_status(headers: &HeaderMap) -> Option<u32> {
 /// What is known of a response until its stream ends.
 #[derive(Debug)]
 struct Recorder {
-    metrics: ProxyMetrics,
-    labels: Labels,
+    series: Arc<RequestSeries>,
+    route: RouteRef,
     started: Instant,
     status: u16,
     grpc_status: Option<u32>,
@@ -91,10 +88,8 @@ struct Recorder {
 impl Recorder {
     fn finish(self, error: Option<String>) {
         let outcome = Outcome { status: self.status, grpc_status: self.grpc_status, error };
-        let labels = outcome.labels(self.labels);
-        self.metrics.responses.get_or_create(&labels).inc();
         let elapsed_ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        self.metrics.latency.get_or_create(&labels).observe(elapsed_ms);
+        self.series.response(&self.route, outcome, elapsed_ms);
     }
 }
 
@@ -164,7 +159,8 @@ mod tests {
 
     use super::*;
     use crate::http::fixed_body;
-    use crate::metrics::labels::{ClientTls, Direction, Tls};
+    use crate::metrics::ProxyMetrics;
+    use crate::metrics::labels::{ClientTls, ConnectionLabels, Direction, Tls};
 
     fn connection() -> Arc<ConnectionLabels> {
         Arc::new(ConnectionLabels {
@@ -186,7 +182,7 @@ mod tests {
             Ok::<_, Infallible>(response)
         });
         let mut service =
-            Record { inner: upstream, metrics: metrics.clone(), connection: connection(), with_authority: true };
+            Record { inner: upstream, series: RequestSeries::new(metrics.clone(), connection()), with_authority: true };
         let request = Request::builder().header(HOST, "Web.Default:80").body(()).expect("request");
         let response = service.ready().await.expect("ready").call(request).await.expect("infallible");
         let labels = connection().http(Some("web.default:80"));
@@ -211,8 +207,11 @@ mod tests {
             let body = http_body_util::StreamBody::new(futures::stream::iter(frames)).boxed_unsync();
             Ok::<_, Infallible>(Response::new(body))
         });
-        let mut service =
-            Record { inner: upstream, metrics: metrics.clone(), connection: connection(), with_authority: false };
+        let mut service = Record {
+            inner: upstream,
+            series: RequestSeries::new(metrics.clone(), connection()),
+            with_authority: false,
+        };
         let response = service.ready().await.expect("ready").call(Request::new(())).await.expect("infallible");
         response.into_body().collect().await.expect("body");
         let done = Outcome { status: 200, grpc_status: Some(2), error: None }.labels(connection().http(None));

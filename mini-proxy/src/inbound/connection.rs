@@ -18,6 +18,7 @@ use crate::http::record::Record;
 use crate::http::{StackSettings, server, stack};
 use crate::identity::creds::peer_identity;
 use crate::metrics::labels::{ConnectionLabels, Direction, ServerLabel, ServerTls, Tls};
+use crate::metrics::series::RequestSeries;
 use crate::opaque;
 use crate::transport::BoxedIo;
 use crate::transport::connect::Upstream;
@@ -137,21 +138,15 @@ impl Inbound {
             opaque::forward(io, &app, &[], self.pool.connector(), &self.loads).await?;
             return Ok(());
         };
-        let labels = Arc::new(labels);
+        let series = RequestSeries::new(self.metrics.clone(), Arc::new(labels));
         if !allowed {
             let denied = self.metrics.http_authz_deny.get_or_create(&authz).clone();
-            let service = Record {
-                inner: Forbidden { policy, denied },
-                metrics: self.metrics.clone(),
-                connection: labels,
-                with_authority: false,
-            };
+            let service = Record { inner: Forbidden { policy, denied }, series, with_authority: false };
             return Ok(server::serve(io, version, service, group).await?);
         }
         let forward = Forward { upstream: app[0].clone(), labels: Arc::new([]), version, pool: self.pool.clone() };
         let settings = StackSettings {
-            metrics: self.metrics.clone(),
-            labels,
+            series,
             with_authority: false,
             response_timeout: self.settings.response_timeout,
             client_id,

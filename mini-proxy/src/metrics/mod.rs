@@ -8,9 +8,11 @@
 //! - `inbound_tcp_authz_allow_total` and `inbound_tcp_authz_deny_total` per inbound connection the
 //!   policy admits or refuses, and `inbound_http_authz_deny_total` per request refused with 403.
 //!
-//! prometheus-client writes OpenMetrics text; Prometheus reads it as it reads Linkerd's.
+//! [`series`] keeps each connection's request series at hand. prometheus-client writes OpenMetrics
+//! text; Prometheus reads it as it reads Linkerd's.
 
 pub mod labels;
+pub mod series;
 
 pub use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;

@@ -20,6 +20,7 @@ use crate::http::pool::Pool;
 use crate::http::{BoxFuture, ProxyBody, StackSettings, stack};
 use crate::metrics::ProxyMetrics;
 use crate::metrics::labels::{ClientTls, ConnectionLabels, Direction, Tls};
+use crate::metrics::series::RequestSeries;
 
 /// One outbound connection's requests.
 #[derive(Clone, Debug)]
@@ -82,8 +83,7 @@ fn endpoint(
 ) -> Endpoint {
     let forward = Forward { upstream, labels, version, pool: pool.clone() };
     let settings = StackSettings {
-        metrics: metrics.clone(),
-        labels: Arc::new(connection),
+        series: RequestSeries::new(metrics.clone(), Arc::new(connection)),
         with_authority: true,
         response_timeout,
         client_id: None,

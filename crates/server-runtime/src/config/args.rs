@@ -41,6 +41,10 @@ pub struct RuntimeArgs {
     /// After it stops accepting, how long in-flight work may take before the process exits anyway.
     #[arg(long = "shutdown-grace", id = "shutdown_grace", env = "SHUTDOWN_GRACE", default_value = "20s")]
     pub shutdown_grace: String,
+    /// Threads running the server's work: 0 for one per CPU; 1 runs everything on one thread, the
+    /// leanest choice for a sidecar.
+    #[arg(long = "worker-threads", id = "worker_threads", env = "WORKER_THREADS", default_value = "0")]
+    pub worker_threads: String,
 }
 
 /// The shared settings, checked.
@@ -52,6 +56,8 @@ pub struct RuntimeSettings {
     pub log: LogSettings,
     /// The delay and grace of the drain after SIGTERM.
     pub drain: DrainTimes,
+    /// Threads for the async runtime; 0 means one per CPU.
+    pub worker_threads: usize,
 }
 
 impl RuntimeArgs {
@@ -76,6 +82,9 @@ impl RuntimeArgs {
                 delay: values::duration_or_zero("SHUTDOWN_DELAY", &self.shutdown_delay)?,
                 grace: values::duration("SHUTDOWN_GRACE", &self.shutdown_grace)?,
             },
+            worker_threads: self.worker_threads.trim().parse::<usize>().ok().filter(|n| *n <= 1024).ok_or_else(
+                || ConfigError::invalid("WORKER_THREADS", &self.worker_threads, "expected 0 (one per CPU) to 1024"),
+            )?,
         })
     }
 }
