@@ -207,18 +207,22 @@ impl Settings {
                 Ok(Settings::Controller(Box::new(ControllerSettings { common: common(args.common)? })))
             }
             Command::Speaker(args) => speaker(*args).map(|s| Settings::Speaker(Box::new(s))),
-            Command::Crdgen => {
-                let runtime = RuntimeArgs {
-                    admin_addr: "0.0.0.0:7472".into(),
-                    log_format: "text".into(),
-                    log_filter: "warn".into(),
-                    shutdown_delay: "0s".into(),
-                    shutdown_grace: "1s".into(),
-                };
-                runtime.settings().map(Settings::Crdgen)
-            }
+            Command::Crdgen => quiet_runtime().map(Settings::Crdgen),
         }
     }
+}
+
+/// The shared settings `crdgen` runs with: the defaults, but only warnings logged, since logs go to
+/// stdout beside the YAML. Parsed rather than built, so new shared settings keep their defaults.
+fn quiet_runtime() -> Result<RuntimeSettings, ConfigError> {
+    #[derive(Parser)]
+    struct Quiet {
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    }
+    let quiet = Quiet::try_parse_from(["mini-lb", "--log", "warn", "--shutdown-grace", "1s"])
+        .map_err(|e| ConfigError::Usage(e.to_string()))?;
+    quiet.runtime.settings()
 }
 
 fn common(args: CommonArgs) -> Result<CommonSettings, ConfigError> {
