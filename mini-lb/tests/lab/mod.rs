@@ -4,8 +4,6 @@
 //! running a speaker and a small HTTP backend that answers its node name, and a client namespace.
 //! Names carry the process id and a counter, so tests and parallel runs never share a namespace.
 
-#![allow(dead_code)]
-
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
