@@ -6,6 +6,8 @@ mod lab;
 
 use std::time::{Duration, Instant};
 
+use test_support::wait::wait_until;
+
 use lab::{NODES, SpeakerOptions, UNOWNED4, VIP4, VIP6, index, node_mac, serving};
 
 /// The client's neighbour entry for the address holds the elected node's MAC, its traffic reaches that
@@ -89,4 +91,32 @@ fn partition_is_split_brain_until_healed() {
 fn without_gossip_nodes_ready_decide() {
     let (lab, owner, _) = serving(&SpeakerOptions { gossip: false, secret: None, extra: Vec::new() }, VIP4);
     assert!(lab.metrics(index(owner)).contains("metallb_speaker_announced{service=\"default/web-v4\""));
+}
+
+/// A new interface gets a responder within one 10 s rescan; an excluded one (`dummy*`) and a bridge
+/// port never do; a removed one's responder stops.
+#[test]
+fn interfaces_are_rescanned() {
+    let (lab, _, _) = serving(&SpeakerOptions::default(), VIP4);
+    let node = lab.nodes[0].as_str();
+    for args in [
+        &["link", "add", "eth1", "type", "veth", "peer", "name", "dummy0"][..],
+        &["link", "add", "br9", "type", "bridge"],
+        &["link", "add", "eth2", "type", "veth", "peer", "name", "dummy1"],
+        &["link", "set", "eth2", "master", "br9"],
+    ] {
+        lab::run(&[&["ip", "-n", node][..], args].concat());
+    }
+    for interface in ["eth1", "dummy0", "br9", "eth2", "dummy1"] {
+        lab::run(&["ip", "-n", node, "link", "set", interface, "up"]);
+    }
+    let speaker = lab.speakers[0].as_ref().expect("node-1's speaker");
+    let started = |name: &str| speaker.output().contains(&format!("responder started interface={name} "));
+    wait_until(Duration::from_secs(15), "a responder on eth1", || started("eth1"));
+    assert!(!started("dummy0"), "an excluded interface got a responder");
+    assert!(!started("eth2"), "a bridge port got a responder");
+    lab::run(&["ip", "-n", node, "link", "del", "eth1"]);
+    wait_until(Duration::from_secs(15), "eth1's responder stopped", || {
+        speaker.output().contains("responder stopped interface=eth1")
+    });
 }
