@@ -17,8 +17,8 @@
 //! - [`link`]: the only raw-socket code: interfaces, AF_PACKET sockets, multicast groups.
 //! - [`members`]: SWIM membership over UDP (foca), with memberlist's pre-shared-key encryption.
 //! - [`metrics`]: MetalLB's metric names and labels; [`report`]: the ConfigurationState and ServiceL2Status reports.
+//! - [`settings`]: the command line of both programs.
 //! - [`controller`] and [`speaker`]: the two programs, wiring the above to cluster state.
-//! - [`settings`]: the command line of both.
 
 pub mod allocate;
 pub mod announce;
