@@ -35,6 +35,12 @@ use http_body_util::combinators::UnsyncBoxBody;
 
 use crate::transport::connect::ConnectError;
 
+/// HTTP/2 flow-control windows, Linkerd's: 1 MiB per connection, 64 KiB per stream. Fixed rather than
+/// adaptive, which would add BDP pings to every connection and vary latency while it probes.
+pub const H2_CONNECTION_WINDOW: u32 = 1024 * 1024;
+/// See [`H2_CONNECTION_WINDOW`].
+pub const H2_STREAM_WINDOW: u32 = 65_535;
+
 /// The body of every response the proxy returns: the upstream's, streamed, or one the proxy wrote.
 pub type ProxyBody = UnsyncBoxBody<Bytes, hyper::Error>;
 

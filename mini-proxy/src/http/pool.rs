@@ -142,7 +142,8 @@ impl Pool {
                     let io = self.connector.connect(upstream, labels).await?;
                     let (sender, connection) = http2::Builder::new(TokioExecutor::new())
                         .timer(TokioTimer::new())
-                        .adaptive_window(true)
+                        .initial_connection_window_size(super::H2_CONNECTION_WINDOW)
+                        .initial_stream_window_size(super::H2_STREAM_WINDOW)
                         .handshake(TokioIo::new(io))
                         .await
                         .map_err(ProxyError::Upstream)?;

@@ -41,7 +41,8 @@ where
         HttpVersion::H2 => {
             let connection = http2::Builder::new(TokioExecutor::new())
                 .timer(TokioTimer::new())
-                .adaptive_window(true)
+                .initial_connection_window_size(super::H2_CONNECTION_WINDOW)
+                .initial_stream_window_size(super::H2_STREAM_WINDOW)
                 .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
                 .serve_connection(TokioIo::new(io), service);
             drive(pin!(connection), |c| c.graceful_shutdown(), group).await
