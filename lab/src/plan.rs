@@ -121,47 +121,8 @@ pub fn up(settings: &Settings) -> Vec<Step> {
             Command::new("scripts/base-images", [] as [&str; 0]),
         ),
     ];
-    let images: Vec<String> = settings.targets.iter().map(|target| images::image(target, &settings.tag)).collect();
-    for (target, image) in settings.targets.iter().zip(&images) {
-        steps.push(Step::run(
-            format!("build {image}"),
-            Command::new("docker", ["build", "--target", target, "-t", image, "."]),
-        ));
-    }
-    let mut load = vec!["load".to_string(), "docker-image".to_string(), "--name".to_string(), settings.cluster.clone()];
-    load.extend(images.iter().cloned());
-    steps.push(Step::run("load the images into every kind node", Command::new("kind", load)));
-    steps.push(Step::run(
-        "install the MetalLB CRDs first, so the lab's pool can be applied",
-        settings.kubectl(["apply", "-k", "mini-lb/crds"]),
-    ));
-    steps.push(Step::run(
-        "wait until the API server serves them",
-        settings.kubectl([
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "-f",
-            "mini-lb/crds/metallb.io.yaml",
-        ]),
-    ));
-    steps.push(Step::run(
-        "deploy the NGINX ingress controller (ingress-nginx, upstream)",
-        settings.kubectl(["apply", "-k", "deploy/overlays/upstream/ingress-nginx"]),
-    ));
-    // Its admission webhook checks every Ingress, so deploy/'s rules can only be applied once it answers.
-    steps.push(Step::run(
-        "wait for the ingress controller, whose webhook admits the lab's Ingress rules",
-        settings.kubectl([
-            "wait",
-            "--namespace",
-            "ingress-nginx",
-            "--for=condition=Ready",
-            "pod",
-            "--selector=app.kubernetes.io/component=controller",
-            READY_TIMEOUT,
-        ]),
-    ));
+    steps.extend(build_and_load(settings));
+    steps.extend(prerequisites(settings));
     steps.extend(apply_lab(settings));
     steps.push(
         Step::run(
@@ -182,6 +143,60 @@ pub fn up(settings: &Settings) -> Vec<Step> {
     );
     steps.extend(wait_ready(settings));
     steps
+}
+
+/// Each image of the Dockerfile built once, then all of them loaded into the cluster's nodes at once.
+fn build_and_load(settings: &Settings) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let images: Vec<String> = settings.targets.iter().map(|target| images::image(target, &settings.tag)).collect();
+    for (target, image) in settings.targets.iter().zip(&images) {
+        steps.push(Step::run(
+            format!("build {image}"),
+            Command::new("docker", ["build", "--target", target, "-t", image, "."]),
+        ));
+    }
+    let mut load = vec!["load".to_string(), "docker-image".to_string(), "--name".to_string(), settings.cluster.clone()];
+    load.extend(images.iter().cloned());
+    steps.push(Step::run("load the images into every kind node", Command::new("kind", load)));
+    steps
+}
+
+/// What deploy/ needs in the cluster first: the CRDs its pool is made of, served, and the ingress
+/// controller, answering.
+fn prerequisites(settings: &Settings) -> Vec<Step> {
+    vec![
+        Step::run(
+            "install the MetalLB CRDs first, so the lab's pool can be applied",
+            settings.kubectl(["apply", "-k", "mini-lb/crds"]),
+        ),
+        Step::run(
+            "wait until the API server serves them",
+            settings.kubectl([
+                "wait",
+                "--for=condition=Established",
+                "--timeout=60s",
+                "-f",
+                "mini-lb/crds/metallb.io.yaml",
+            ]),
+        ),
+        Step::run(
+            "deploy the NGINX ingress controller (ingress-nginx, upstream)",
+            settings.kubectl(["apply", "-k", "deploy/overlays/upstream/ingress-nginx"]),
+        ),
+        // Its admission webhook checks every Ingress, so deploy/'s rules can only be applied once it answers.
+        Step::run(
+            "wait for the ingress controller, whose webhook admits the lab's Ingress rules",
+            settings.kubectl([
+                "wait",
+                "--namespace",
+                "ingress-nginx",
+                "--for=condition=Ready",
+                "pod",
+                "--selector=app.kubernetes.io/component=controller",
+                READY_TIMEOUT,
+            ]),
+        ),
+    ]
 }
 
 /// Applying deploy/: directly at the default tag, else through an overlay that only retags our images.
