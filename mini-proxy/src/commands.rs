@@ -1,4 +1,5 @@
-//! The one-shot subcommands: `init` (the iptables rules) and `identity issue` (minting credentials).
+//! The one-shot subcommands: `init` (the iptables rules), `inject` (meshing manifests) and `identity issue`
+//! (minting credentials).
 //! `run`, the proxy itself, is in [`crate::config`] and [`crate::run`].
 
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use crate::identity::issue::{ANCHOR_LIFETIME, Authority};
 use crate::identity::name::DEFAULT_TRUST_DOMAIN;
 use crate::init::apply::{Action, Firewall, simulate};
 use crate::init::{InitSettings, plan, ports};
+use crate::inject::{InjectArgs, InjectSettings};
 
 /// `mini-proxy init`: Linkerd proxy-init's flags.
 #[derive(Clone, Debug, clap::Args)]
@@ -116,6 +118,42 @@ fn init_settings(args: &InitArgs) -> Result<InitSettings, String> {
         ports_to_redirect: ports("ports-to-redirect", &args.ports_to_redirect).map_err(|e| e.to_string())?,
         subnets_to_ignore: subnets,
     })
+}
+
+/// Runs `inject`: reads the file (or stdin for `-`), writes the injected YAML to stdout and the summary to
+/// stderr; returns 64 for bad flags and 1 for input that cannot be read or injected.
+pub fn inject(args: InjectArgs) -> u8 {
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()));
+    let anchors = match args.identity_trust_anchors_file.as_deref().map(read).transpose() {
+        Ok(anchors) => anchors,
+        Err(message) => {
+            eprintln!("mini-proxy inject: --identity-trust-anchors-file {message}");
+            return server_runtime::EXIT_CONFIG;
+        }
+    };
+    let settings = match InjectSettings::from_args(&args, anchors) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("mini-proxy inject: {e}");
+            return server_runtime::EXIT_CONFIG;
+        }
+    };
+    let input = if args.file == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))
+    } else {
+        read(std::path::Path::new(&args.file))
+    };
+    match input.map(|text| crate::inject::inject(&text, &settings).map_err(|e| e.to_string())) {
+        Ok(Ok(injected)) => {
+            print!("{}", injected.yaml);
+            eprint!("{}", crate::inject::summary(&injected.reports));
+            0
+        }
+        Ok(Err(message)) | Err(message) => {
+            eprintln!("mini-proxy inject: {message}");
+            1
+        }
+    }
 }
 
 /// `mini-proxy identity issue`: a leaf certificate for one identity, signed by a trust anchor kept in a

@@ -15,7 +15,7 @@
 //! - [`opaque`]: TCP forwarding. [`http`]: the request stack, one middleware per file, and its server.
 //! - [`inbound`], [`outbound`]: the two proxies. [`accept`]: their accept loop. [`admin`]: `/shutdown`.
 //! - [`config`] and [`run`]: `mini-proxy run`'s settings and wiring. [`init`]: the iptables rules.
-//!   [`commands`]: the one-shot subcommands.
+//!   [`commands`]: the one-shot subcommands. [`inject`]: manifests in, meshed manifests out.
 
 pub mod accept;
 pub mod admin;
@@ -28,6 +28,7 @@ pub mod http;
 pub mod identity;
 pub mod inbound;
 pub mod init;
+pub mod inject;
 pub mod metrics;
 pub mod opaque;
 pub mod outbound;

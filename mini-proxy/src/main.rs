@@ -1,10 +1,11 @@
-//! `mini-proxy`: `run` the sidecar, `init` its iptables rules, or `identity issue` credentials.
+//! `mini-proxy`: `run` the sidecar, `init` its iptables rules, `inject` manifests, or `identity issue` credentials.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use mini_proxy::commands::{self, InitArgs, IssueArgs};
 use mini_proxy::config::{RunArgs, RunConfig};
+use mini_proxy::inject::InjectArgs;
 use mini_proxy::{Listeners, run};
 use server_runtime::bind_tcp;
 
@@ -22,6 +23,8 @@ enum Command {
     Run(Box<RunArgs>),
     /// Install (or --remove, or --simulate) the iptables rules that redirect a pod's traffic to the proxy.
     Init(InitArgs),
+    /// Add the proxy to every pod template of a YAML stream (a file, or - for stdin), like `linkerd inject`.
+    Inject(InjectArgs),
     /// Credentials for standalone meshes and tests.
     #[command(subcommand)]
     Identity(IdentityCommand),
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
             server_runtime::EXIT_CONFIG
         }
         Command::Init(args) => commands::init(args),
+        Command::Inject(args) => commands::inject(args),
         Command::Identity(IdentityCommand::Issue(args)) => commands::issue(args),
     };
     ExitCode::from(code)
