@@ -234,6 +234,22 @@ mod tests {
         );
     }
 
+    /// Odd but valid YAML is passed through (a null document is empty) or refused with an error, never a panic.
+    #[test]
+    fn odd_inputs() {
+        for text in
+            ["", "---\n---\n", "# only a comment\n", "kind: List\nitems:\n", "日本語: 値\n", "? [a, b]\n: c\n", "~\n"]
+        {
+            let injected = run(text).expect(text);
+            assert_eq!(run(&injected.yaml).expect("again"), injected, "{text:?}");
+        }
+        for text in
+            ["kind: Pod\nmetadata: 5\nspec: {}\n", "kind: Pod\nspec: {containers: x}\n", "kind: List\nitems: 5\n"]
+        {
+            assert!(run(text).is_err(), "{text:?}");
+        }
+    }
+
     /// With --opaque-ports, Services are annotated; other objects are untouched.
     #[test]
     fn services_annotated() {

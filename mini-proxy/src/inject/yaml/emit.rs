@@ -289,7 +289,8 @@ fn looks_numeric(text: &str) -> bool {
     if let Some(rest) = unsigned.strip_prefix("0o").or_else(|| unsigned.strip_prefix("0b")) {
         return digits(rest, 8);
     }
-    let date_like = unsigned.len() >= 5 && unsigned[..4].chars().all(|c| c.is_ascii_digit()) && &unsigned[4..5] == "-";
+    let bytes = unsigned.as_bytes();
+    let date_like = bytes.len() >= 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-';
     if date_like {
         return true;
     }
@@ -358,7 +359,9 @@ mod tests {
         for text in ["4143", "-1", "1e3", "0x1F", "1_000", "1:20", "2024-01-01", ".5", "Yes", "NULL", "~", "- x"] {
             assert!(!plain_is_string(text), "{text:?}");
         }
-        for text in ["web", "0.0.0.0:4191", "--proxy-uid", "10000ms", "$(_pod_sa).x", "a,b", "linkerd.io/inject"] {
+        for text in
+            ["web", "0.0.0.0:4191", "--proxy-uid", "10000ms", "$(_pod_sa).x", "a,b", "linkerd.io/inject", "日本語"]
+        {
             assert!(plain_is_string(text), "{text:?}");
         }
     }
