@@ -22,7 +22,7 @@ RUN crate-build.sh deps
 
 FROM deps AS build
 COPY . .
-RUN crate-build.sh rootfs go-web dnsutils cluster-dns mini-lb \
+RUN crate-build.sh rootfs go-web dnsutils cluster-dns mini-lb mini-proxy \
  && for tool in host dig nslookup wget sleep; do ln -s dnsutils "/rootfs/dnsutils/bin/$tool"; done
 
 # The lab's web server: the app on 8080 (the lab's port), admin (/metrics, /livez, /readyz) on 9090.
@@ -62,3 +62,24 @@ COPY --from=build /rootfs/mini-lb/ /
 USER 65532:65532
 EXPOSE 7472 7946/udp
 ENTRYPOINT ["/bin/mini-lb"]
+
+# iptables for `mini-proxy init` (docker/iptables-rootfs.sh: both backends, the extensions its rules use,
+# their libraries), laid out to be copied into the mini-proxy image.
+FROM ${BUILDER} AS iptables
+COPY docker/iptables-rootfs.sh /usr/local/bin/
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iptables >/dev/null \
+ && iptables-rootfs.sh /rootfs
+
+# mini-proxy: one image for every subcommand. `run` is the sidecar (inbound 4143, outbound 4140, admin
+# 4191) as UID 2102, the UID `init` exempts from redirection, so the proxy's own connections never loop
+# back into it. `init` is the init container: it runs as root with NET_ADMIN and NET_RAW (as Linkerd's
+# proxy-init does) and needs a writable /run for the xtables lock, an emptyDir in the manifest.
+FROM scratch AS mini-proxy
+COPY --from=iptables /rootfs/ /
+COPY --from=build /rootfs/mini-proxy/ /
+ENV PATH=/usr/sbin:/bin
+USER 2102:2102
+EXPOSE 4143 4191
+ENTRYPOINT ["/bin/mini-proxy"]
+CMD ["run"]
