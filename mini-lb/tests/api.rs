@@ -259,8 +259,7 @@ async fn speaker_announces_and_records_node_assigned() {
     let state = "/apis/metallb.io/v1beta1/namespaces/metallb-system/configurationstates/speaker-kind-worker";
     assert_applied(&reports[0], state, "mini-lb-speaker");
     assert_applied(&reports[1], &format!("{state}/status"), "mini-lb-speaker");
-    let l2 =
-        "/apis/metallb.io/v1beta1/namespaces/default/servicel2statuses/l2-default-loadbalancer-service-kind-worker";
+    let l2 = "/apis/metallb.io/v1beta1/namespaces/metallb-system/servicel2statuses/l2-default-loadbalancer-service-kind-worker";
     assert_applied(&reports[2], l2, "mini-lb-speaker");
     assert_applied(&reports[3], &format!("{l2}/status"), "mini-lb-speaker");
     let status = &reports[3].body["status"];

@@ -10,7 +10,7 @@
 //! - `spawn_writer(..)`: mini-lb's report writer (src/report/writer.rs) server-side applies the
 //!   component's ConfigurationState in its namespace (an apply that creates needs create and patch),
 //!   then its status; a program that hands it ServiceL2Status objects (`services:` other than
-//!   `Vec::new()`) also applies those in each Service's namespace and deletes them when it stops.
+//!   `Vec::new()`) also applies those in its own namespace and deletes them when it stops.
 //!
 //! A call the derivation does not recognise fails the test, so new API use cannot slip past it.
 
@@ -127,8 +127,8 @@ fn writer(sources: &[String], own: &Scope, grants: &mut Grants) {
         sources.iter().flat_map(|t| handed.captures_iter(t)).map(|c| c[1].trim().to_string()).collect();
     assert!(!services.is_empty(), "a program starts the writer but builds no Reports this derivation recognises");
     if services.iter().any(|s| s != "Vec::new()") {
-        grant(grants, resource("ServiceL2Status"), &Scope::Cluster, &["create", "patch", "delete"]);
-        grant(grants, ("metallb.io", "servicel2statuses/status"), &Scope::Cluster, &["patch"]);
+        grant(grants, resource("ServiceL2Status"), own, &["create", "patch", "delete"]);
+        grant(grants, ("metallb.io", "servicel2statuses/status"), own, &["patch"]);
     }
 }
 

@@ -103,8 +103,10 @@ pub fn configuration_state(
     state
 }
 
-/// The ServiceL2Status of one announced Service on `node`.
+/// The ServiceL2Status of one announced Service on `node`, kept as MetalLB keeps it: in the speaker's own
+/// `namespace`, found from the Service by its `metallb.io/service-*` labels.
 pub fn service_l2_status(
+    namespace: &str,
     node: &str,
     service: &ServiceKey,
     interfaces: &Interfaces,
@@ -122,7 +124,7 @@ pub fn service_l2_status(
     ServiceL2Status {
         metadata: ObjectMeta {
             name: Some(format!("l2-{}-{}-{node}", service.namespace, service.name)),
-            namespace: Some(service.namespace.clone()),
+            namespace: Some(namespace.to_string()),
             labels: Some(labels.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
             ..ObjectMeta::default()
         },
@@ -157,11 +159,19 @@ mod tests {
     #[test]
     fn service_l2_status_report() {
         let key = ServiceKey { namespace: "default".into(), name: "web".into() };
-        let status = service_l2_status("n1", &key, &Interfaces::All, &["eth0".to_string()]);
+        let status = service_l2_status("metallb-system", "n1", &key, &Interfaces::All, &["eth0".to_string()]);
+        assert_eq!(status.metadata.namespace.as_deref(), Some("metallb-system"), "the speaker's, not the Service's");
         let page = StatusPage::default();
         page.publish(&[status]);
         let text = page.text();
-        for needle in ["kind: ServiceL2Status", "node: n1", "serviceName: web", "name: eth0", "metallb.io/node: n1"] {
+        for needle in [
+            "kind: ServiceL2Status",
+            "node: n1",
+            "serviceName: web",
+            "name: eth0",
+            "metallb.io/node: n1",
+            "metallb.io/service-namespace: default",
+        ] {
             assert!(text.contains(needle), "{needle} missing in\n{text}");
         }
     }

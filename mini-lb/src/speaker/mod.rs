@@ -237,6 +237,7 @@ impl Speaker {
     fn report(&self, wanted: &[Announcement]) {
         self.metrics.announced.clear();
         let node = &self.settings.node_name;
+        let namespace = &self.settings.common.location.namespace;
         let interfaces = self.plane.interface_names();
         let mut statuses = Vec::new();
         for announcement in wanted {
@@ -249,14 +250,10 @@ impl Speaker {
                 };
                 self.metrics.announced.get_or_create(&labels).set(1);
             }
-            statuses.push(service_l2_status(node, &announcement.key, &announcement.interfaces, &interfaces));
+            statuses.push(service_l2_status(namespace, node, &announcement.key, &announcement.interfaces, &interfaces));
         }
-        let config_state = configuration_state(
-            &self.settings.common.location.namespace,
-            Some(node),
-            self.keeper.config().is_some(),
-            self.keeper.refused(),
-        );
+        let config_state =
+            configuration_state(namespace, Some(node), self.keeper.config().is_some(), self.keeper.refused());
         self.page.publish(&statuses);
         self.page.append(std::slice::from_ref(&config_state));
         if let Some(api) = &self.reports {
