@@ -16,6 +16,7 @@
 //! - [`inbound`], [`outbound`]: the two proxies. [`accept`]: their accept loop. [`admin`]: `/shutdown`.
 //! - [`config`] and [`run`]: `mini-proxy run`'s settings and wiring. [`init`]: the iptables rules.
 //!   [`commands`]: the one-shot subcommands. [`inject`]: manifests in, meshed manifests out.
+//!   [`stat`]: `linkerd viz stat`'s arithmetic over scrapes of the proxies' metrics.
 
 pub mod accept;
 pub mod admin;
@@ -33,6 +34,7 @@ pub mod metrics;
 pub mod opaque;
 pub mod outbound;
 pub mod policy;
+pub mod stat;
 pub mod transport;
 
 use std::sync::Arc;
