@@ -1,5 +1,5 @@
-//! The one-shot subcommands: `init` (the iptables rules), `inject` (meshing manifests) and `identity issue`
-//! (minting credentials).
+//! The one-shot subcommands: `init` (the iptables rules), `inject` (meshing manifests), `stat` (the proxies'
+//! figures, as `linkerd viz stat` prints them) and `identity issue` (minting credentials).
 //! `run`, the proxy itself, is in [`crate::config`] and [`crate::run`].
 
 use std::path::PathBuf;
@@ -237,4 +237,130 @@ fn issue_files(args: &IssueArgs) -> Result<Identity, IssueFailure> {
     files::write(&args.out, &leaf.cert_pem, &leaf.key_pem, &authority.minted.cert_pem)
         .map_err(|e| failed(&args.out.display().to_string(), &e))?;
     Ok(identity)
+}
+
+/// `mini-proxy stat`: Linkerd's `viz stat` table for proxies given by their admin addresses.
+#[derive(Clone, Debug, clap::Args)]
+pub struct StatArgs {
+    /// The kind the rows stand for (`deployment`, `pod`, `namespace`), printed in JSON.
+    #[arg(default_value = "deployment")]
+    pub kind: String,
+    /// A proxy to scrape, `NAME=HOST:PORT` (its admin address); the targets sharing a NAME are the pods
+    /// of one row. Repeatable.
+    #[arg(long = "target", required = true)]
+    pub targets: Vec<String>,
+    /// The namespace printed in JSON.
+    #[arg(short, long, default_value = "default")]
+    pub namespace: String,
+    /// The window between the two scrapes the figures come from.
+    #[arg(short = 't', long = "time-window", default_value = "10s")]
+    pub time_window: String,
+    /// `table`, `wide` (with byte rates) or `json`.
+    #[arg(short, long, default_value = "table")]
+    pub output: String,
+    /// Show the traffic the rows send to this deployment (`deploy/NAME`) instead of the traffic they receive.
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+/// Runs `stat`: scrapes every target, waits the window, scrapes again, prints the rows. 64 for bad flags,
+/// 1 when a target cannot be scraped.
+pub fn stat(args: StatArgs) -> u8 {
+    use crate::stat::{table, window};
+    let bad = |message: String| {
+        eprintln!("mini-proxy stat: {message}");
+        server_runtime::EXIT_CONFIG
+    };
+    let window_length = match values::duration("--time-window", &args.time_window) {
+        Ok(length) if length >= Duration::from_secs(1) => length,
+        Ok(_) => return bad(format!("--time-window {}: use at least 1s", args.time_window)),
+        Err(e) => return bad(e.to_string()),
+    };
+    if !["table", "wide", "json"].contains(&args.output.as_str()) {
+        return bad(format!("--output {:?}: use table, wide or json", args.output));
+    }
+    let selector = match args.to.as_deref().map(|to| to.split_once('/')) {
+        None => window::Selector::inbound(),
+        Some(Some(("deploy" | "deployment", name))) if !name.is_empty() => {
+            window::Selector { direction: "outbound", labels: vec![("dst_deployment".to_string(), name.to_string())] }
+        }
+        Some(_) => return bad(format!("--to {:?}: use deploy/NAME", args.to.unwrap_or_default())),
+    };
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for target in &args.targets {
+        match target.split_once('=') {
+            Some((name, addr)) if !name.is_empty() && !addr.is_empty() => {
+                targets.push((name.to_string(), addr.to_string()))
+            }
+            _ => return bad(format!("--target {target:?}: use NAME=HOST:PORT, the proxy's admin address")),
+        }
+    }
+    let scrape_all = || -> Result<Vec<Vec<crate::stat::exposition::Sample>>, String> {
+        targets.iter().map(|(_, addr)| scrape(addr)).collect()
+    };
+    let started = std::time::Instant::now();
+    let before = match scrape_all() {
+        Ok(scrapes) => scrapes,
+        Err(message) => {
+            eprintln!("mini-proxy stat: {message}");
+            return 1;
+        }
+    };
+    std::thread::sleep(window_length);
+    let after = match scrape_all() {
+        Ok(scrapes) => scrapes,
+        Err(message) => {
+            eprintln!("mini-proxy stat: {message}");
+            return 1;
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let mut names: Vec<&str> = targets.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let rows: Vec<table::Row> = names
+        .into_iter()
+        .map(|name| {
+            let pods: Vec<window::PodWindow> = targets
+                .iter()
+                .zip(before.iter().zip(&after))
+                .filter(|((target, _), _)| target == name)
+                .map(|(_, (before, after))| window::PodWindow { before: before.clone(), after: after.clone() })
+                .collect();
+            table::Row {
+                namespace: args.namespace.clone(),
+                kind: args.kind.clone(),
+                name: name.to_string(),
+                meshed: (pods.len(), pods.len()),
+                stats: window::stats(&pods, &selector, seconds),
+            }
+        })
+        .collect();
+    match args.output.as_str() {
+        "json" => println!("{:#}", table::json(&rows)),
+        output => print!("{}", table::table(&rows, output == "wide")),
+    }
+    0
+}
+
+/// The samples of `GET /metrics` at the admin address `addr`, over plain HTTP/1.0, within 5 seconds.
+fn scrape(addr: &str) -> Result<Vec<crate::stat::exposition::Sample>, String> {
+    use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
+    let timeout = Duration::from_secs(5);
+    let failed = |e: &dyn std::fmt::Display| format!("cannot scrape {addr}: {e}");
+    let socket = addr.to_socket_addrs().map_err(|e| failed(&e))?.next().ok_or_else(|| failed(&"no address"))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&socket, timeout).map_err(|e| failed(&e))?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| failed(&e))?;
+    stream.set_write_timeout(Some(timeout)).map_err(|e| failed(&e))?;
+    write!(stream, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\nAccept: text/plain\r\n\r\n").map_err(|e| failed(&e))?;
+    let mut response = Vec::new();
+    stream.take(64 << 20).read_to_end(&mut response).map_err(|e| failed(&e))?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| failed(&"no HTTP response"))?;
+    let status = head.lines().next().unwrap_or_default();
+    if status.split_whitespace().nth(1) != Some("200") {
+        return Err(failed(&format!("/metrics answered {status:?}")));
+    }
+    crate::stat::exposition::parse(body).map_err(|e| failed(&e))
 }

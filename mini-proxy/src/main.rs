@@ -1,9 +1,10 @@
-//! `mini-proxy`: `run` the sidecar, `init` its iptables rules, `inject` manifests, or `identity issue` credentials.
+//! `mini-proxy`: `run` the sidecar, `init` its iptables rules, `inject` manifests, `stat` the proxies, or
+//! `identity issue` credentials.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mini_proxy::commands::{self, InitArgs, IssueArgs};
+use mini_proxy::commands::{self, InitArgs, IssueArgs, StatArgs};
 use mini_proxy::config::{RunArgs, RunConfig};
 use mini_proxy::inject::InjectArgs;
 use mini_proxy::{Listeners, run};
@@ -25,6 +26,8 @@ enum Command {
     Init(InitArgs),
     /// Add the proxy to every pod template of a YAML stream (a file, or - for stdin), like `linkerd inject`.
     Inject(InjectArgs),
+    /// Success rate, request rate and latency per resource, like `linkerd viz stat`, from the proxies' metrics.
+    Stat(StatArgs),
     /// Credentials for standalone meshes and tests.
     #[command(subcommand)]
     Identity(IdentityCommand),
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         }
         Command::Init(args) => commands::init(args),
         Command::Inject(args) => commands::inject(args),
+        Command::Stat(args) => commands::stat(args),
         Command::Identity(IdentityCommand::Issue(args)) => commands::issue(args),
     };
     ExitCode::from(code)
