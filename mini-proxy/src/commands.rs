@@ -295,45 +295,33 @@ pub fn stat(args: StatArgs) -> u8 {
             _ => return bad(format!("--target {target:?}: use NAME=HOST:PORT, the proxy's admin address")),
         }
     }
-    let scrape_all = || -> Result<Vec<Vec<crate::stat::exposition::Sample>>, String> {
-        targets.iter().map(|(_, addr)| scrape(addr)).collect()
-    };
+    // The window runs from the start of the first round of scrapes to the start of the second.
+    let scrape_all = || targets.iter().map(|(_, addr)| scrape(addr)).collect::<Result<Vec<_>, String>>();
     let started = std::time::Instant::now();
-    let before = match scrape_all() {
-        Ok(scrapes) => scrapes,
+    let scraped = scrape_all().and_then(|before| {
+        std::thread::sleep(window_length);
+        let seconds = started.elapsed().as_secs_f64();
+        Ok((before, scrape_all()?, seconds))
+    });
+    let (before, after, seconds) = match scraped {
+        Ok(scraped) => scraped,
         Err(message) => {
             eprintln!("mini-proxy stat: {message}");
             return 1;
         }
     };
-    std::thread::sleep(window_length);
-    let after = match scrape_all() {
-        Ok(scrapes) => scrapes,
-        Err(message) => {
-            eprintln!("mini-proxy stat: {message}");
-            return 1;
-        }
-    };
-    let seconds = started.elapsed().as_secs_f64();
-    let mut names: Vec<&str> = targets.iter().map(|(name, _)| name.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let rows: Vec<table::Row> = names
+    let mut pods: std::collections::BTreeMap<&str, Vec<window::PodWindow>> = Default::default();
+    for (((name, _), before), after) in targets.iter().zip(before).zip(after) {
+        pods.entry(name).or_default().push(window::PodWindow { before, after });
+    }
+    let rows: Vec<table::Row> = pods
         .into_iter()
-        .map(|name| {
-            let pods: Vec<window::PodWindow> = targets
-                .iter()
-                .zip(before.iter().zip(&after))
-                .filter(|((target, _), _)| target == name)
-                .map(|(_, (before, after))| window::PodWindow { before: before.clone(), after: after.clone() })
-                .collect();
-            table::Row {
-                namespace: args.namespace.clone(),
-                kind: args.kind.clone(),
-                name: name.to_string(),
-                meshed: (pods.len(), pods.len()),
-                stats: window::stats(&pods, &selector, seconds),
-            }
+        .map(|(name, pods)| table::Row {
+            namespace: args.namespace.clone(),
+            kind: args.kind.clone(),
+            name: name.to_string(),
+            meshed: (pods.len(), pods.len()),
+            stats: window::stats(&pods, &selector, seconds),
         })
         .collect();
     match args.output.as_str() {
