@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use rustls::client::ClientConfig;
+use rustls::client::danger::ServerCertVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -77,6 +78,42 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// Trust anchors from PEM text (`ca.crt`, `LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS`, the
+/// `linkerd-identity-trust-roots` ConfigMap's `ca-bundle.crt`); at least one is required.
+pub fn roots_from_pem(pem: &[u8]) -> Result<Arc<RootCertStore>, CredsError> {
+    let mut store = RootCertStore::empty();
+    for root in CertificateDer::pem_slice_iter(pem) {
+        let root = root.map_err(|e| CredsError::Pem { what: "ca.crt", reason: e.to_string() })?;
+        store.add(root).map_err(|e| CredsError::Pem { what: "ca.crt", reason: e.to_string() })?;
+    }
+    if store.is_empty() {
+        return Err(CredsError::Pem { what: "ca.crt", reason: "no trust anchor in it".into() });
+    }
+    Ok(Arc::new(store))
+}
+
+/// Checks that `chain` (leaf first) leads to one of `roots`, is valid now and that its leaf names
+/// `identity` and may serve TLS: what every peer will check, so a certificate that fails here would
+/// make every handshake fail. The reason is rustls's.
+pub fn verify_chain(
+    roots: Arc<RootCertStore>,
+    chain: &[CertificateDer<'static>],
+    identity: &Identity,
+) -> Result<(), CredsError> {
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::pki_types::{ServerName, UnixTime};
+    let (leaf, intermediates) =
+        chain.split_first().ok_or(CredsError::Pem { what: "tls.crt", reason: "no certificate in it".into() })?;
+    let verifier = WebPkiServerVerifier::builder_with_provider(roots, provider())
+        .build()
+        .map_err(|e| CredsError::Tls(e.to_string()))?;
+    let name = ServerName::try_from(identity.as_str().to_string()).map_err(|e| CredsError::Tls(e.to_string()))?;
+    verifier
+        .verify_server_cert(leaf, intermediates, &name, &[], UnixTime::now())
+        .map(|_| ())
+        .map_err(|e| CredsError::Tls(format!("the chain does not verify against the trust anchors: {e}")))
+}
+
 impl Credentials {
     /// Builds credentials from PEM text: the chain (leaf first), its key, and the trust anchors. The
     /// identity is the leaf's first DNS SAN, which must equal `expected` when one is configured.
@@ -89,17 +126,20 @@ impl Credentials {
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(chain)
             .collect::<Result<_, _>>()
             .map_err(|e| CredsError::Pem { what: "tls.crt", reason: e.to_string() })?;
-        let leaf = chain.first().ok_or(CredsError::Pem { what: "tls.crt", reason: "no certificate in it".into() })?;
         let key = PrivateKeyDer::from_pem_slice(key)
             .map_err(|e| CredsError::Pem { what: "tls.key", reason: e.to_string() })?;
-        let mut store = RootCertStore::empty();
-        for root in CertificateDer::pem_slice_iter(roots) {
-            let root = root.map_err(|e| CredsError::Pem { what: "ca.crt", reason: e.to_string() })?;
-            store.add(root).map_err(|e| CredsError::Pem { what: "ca.crt", reason: e.to_string() })?;
-        }
-        if store.is_empty() {
-            return Err(CredsError::Pem { what: "ca.crt", reason: "no trust anchor in it".into() });
-        }
+        Credentials::from_der(chain, key, roots_from_pem(roots)?, expected)
+    }
+
+    /// Builds credentials from DER: the chain (leaf first), its key and parsed trust anchors, as the
+    /// identity service returns them to a proxy that kept its key in memory.
+    pub fn from_der(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        roots: Arc<RootCertStore>,
+        expected: Option<&Identity>,
+    ) -> Result<Credentials, CredsError> {
+        let leaf = chain.first().ok_or(CredsError::Pem { what: "tls.crt", reason: "no certificate in it".into() })?;
         let Leaf { identity: found, not_before, not_after } = leaf_identity(leaf).map_err(CredsError::Leaf)?;
         let identity = match expected {
             Some(expected) if *expected != found => {
@@ -107,7 +147,6 @@ impl Credentials {
             }
             _ => found,
         };
-        let roots = Arc::new(store);
         let tls = |e: rustls::Error| CredsError::Tls(e.to_string());
         let verifier = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider())
             .allow_unauthenticated()

@@ -2,15 +2,17 @@
 //! Linkerd's identity service issues them (ECDSA P-256, the identity as the only DNS SAN, server and
 //! client auth, a 20 s clock-skew allowance before now, never outliving the issuer).
 //!
-//! `mini-proxy identity issue` uses this for standalone meshes and tests; the identity service of the
-//! next issue signs CSRs with the same issuer.
+//! `mini-proxy identity issue` uses this for standalone meshes and tests; `mini-proxy identity serve`
+//! makes its trust anchor and issuer (an intermediate CA, as Linkerd installs one) here and signs the
+//! proxies' CSRs with the same leaf parameters ([`Authority::sign`]).
 
 use std::time::{Duration, SystemTime};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    KeyUsagePurpose, PublicKeyData,
 };
+use rustls::pki_types::CertificateDer;
 use time::OffsetDateTime;
 
 use super::name::Identity;
@@ -47,7 +49,17 @@ pub struct Authority {
     /// The CA's own certificate and key.
     pub minted: Minted,
     issuer: Issuer<'static, KeyPair>,
+    cert_der: CertificateDer<'static>,
     not_after: SystemTime,
+}
+
+/// A leaf signed for a key the holder keeps (from its CSR).
+#[derive(Clone, Debug)]
+pub struct Signed {
+    /// The leaf certificate.
+    pub leaf: CertificateDer<'static>,
+    /// When it expires.
+    pub not_after: SystemTime,
 }
 
 impl Authority {
@@ -65,7 +77,28 @@ impl Authority {
         params.not_after = to_time(now + lifetime);
         let cert = params.self_signed(&key)?;
         let minted = Minted { cert_pem: cert.pem(), key_pem: key.serialize_pem() };
-        Ok(Authority { minted, issuer: Issuer::new(params, key), not_after: now + lifetime })
+        let cert_der = cert.der().clone();
+        Ok(Authority { minted, issuer: Issuer::new(params, key), cert_der, not_after: now + lifetime })
+    }
+
+    /// A fresh intermediate CA signed by this one, Linkerd's `identity.linkerd.<trust domain>` issuer,
+    /// valid from now for `lifetime` (capped at this CA's expiry).
+    pub fn new_issuer(&self, trust_domain: &str, lifetime: Duration) -> Result<Authority, IssueError> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        let mut name = DistinguishedName::new();
+        name.push(DnType::CommonName, format!("identity.{}.{trust_domain}", super::name::CONTROL_PLANE_NAMESPACE));
+        params.distinguished_name = name;
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let now = SystemTime::now();
+        let not_after = (now + lifetime).min(self.not_after);
+        params.not_before = to_time(now - CLOCK_SKEW);
+        params.not_after = to_time(not_after);
+        let cert = params.signed_by(&key, &self.issuer)?;
+        let minted = Minted { cert_pem: cert.pem(), key_pem: key.serialize_pem() };
+        let cert_der = cert.der().clone();
+        Ok(Authority { minted, issuer: Issuer::new(params, key), cert_der, not_after })
     }
 
     /// Loads an existing CA from its certificate and key.
@@ -75,9 +108,37 @@ impl Authority {
         );
         let (_, parsed) = x509_parser::parse_x509_certificate(der.as_ref()).map_err(|e| IssueError(e.to_string()))?;
         let seconds = u64::try_from(parsed.validity().not_after.timestamp()).unwrap_or(0);
+        if !parsed.is_ca() {
+            return Err(IssueError("the certificate is not a CA (basicConstraints CA:FALSE or missing)".into()));
+        }
         let issuer = Issuer::from_ca_cert_pem(cert_pem, KeyPair::from_pem(key_pem)?)?;
         let minted = Minted { cert_pem: cert_pem.to_string(), key_pem: key_pem.to_string() };
-        Ok(Authority { minted, issuer, not_after: SystemTime::UNIX_EPOCH + Duration::from_secs(seconds) })
+        let not_after = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds);
+        Ok(Authority { minted, issuer, cert_der: der, not_after })
+    }
+
+    /// The CA's certificate, DER.
+    pub fn cert_der(&self) -> &CertificateDer<'static> {
+        &self.cert_der
+    }
+
+    /// When the CA's certificate expires; no leaf it signs outlives it.
+    pub fn not_after(&self) -> SystemTime {
+        self.not_after
+    }
+
+    /// A leaf for `identity` over `public_key` (a CSR's), valid from 20 s ago for `lifetime`, capped at
+    /// the CA's own expiry: what the identity service answers a Certify request with.
+    pub fn sign(
+        &self,
+        identity: &Identity,
+        public_key: &impl PublicKeyData,
+        lifetime: Duration,
+    ) -> Result<Signed, IssueError> {
+        let now = SystemTime::now();
+        let not_after = (now + lifetime).min(self.not_after);
+        let cert = leaf_params(identity, now - CLOCK_SKEW, not_after)?.signed_by(public_key, &self.issuer)?;
+        Ok(Signed { leaf: cert.der().clone(), not_after })
     }
 
     /// A leaf for `identity`, valid from 20 s ago for `lifetime`, capped at the CA's own expiry.
@@ -96,16 +157,27 @@ impl Authority {
         not_after: SystemTime,
     ) -> Result<Minted, IssueError> {
         let key = KeyPair::generate()?;
-        let mut params = CertificateParams::new(vec![identity.to_string()])?;
-        params.distinguished_name = DistinguishedName::new();
-        params.is_ca = IsCa::ExplicitNoCa;
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
-        params.not_before = to_time(not_before);
-        params.not_after = to_time(not_after);
-        let cert = params.signed_by(&key, &self.issuer)?;
+        let cert = leaf_params(identity, not_before, not_after)?.signed_by(&key, &self.issuer)?;
         Ok(Minted { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
     }
+}
+
+/// A leaf's parameters, as Linkerd's CA writes them (l2 `pkg/tls/ca.go`): the identity as the only DNS
+/// SAN, no subject, not a CA, key usage DigitalSignature and KeyEncipherment, extended key usage server
+/// and client auth.
+fn leaf_params(
+    identity: &Identity,
+    not_before: SystemTime,
+    not_after: SystemTime,
+) -> Result<CertificateParams, IssueError> {
+    let mut params = CertificateParams::new(vec![identity.to_string()])?;
+    params.distinguished_name = DistinguishedName::new();
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    params.not_before = to_time(not_before);
+    params.not_after = to_time(not_after);
+    Ok(params)
 }
 
 fn to_time(at: SystemTime) -> OffsetDateTime {

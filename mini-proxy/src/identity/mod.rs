@@ -5,9 +5,11 @@
 //! Dependencies run one way: `files` and `issue` use `creds`, which uses `name`.
 
 pub mod creds;
+pub mod csr;
 pub mod files;
 pub mod issue;
 pub mod name;
+pub mod proto;
 
 pub use creds::{Credentials, CredsError};
 pub use files::{CurrentCredentials, IdentitySource};
