@@ -9,6 +9,7 @@
 //! # Layout
 //! Layers, lowest first; each uses only those above it in this list:
 //! - [`identity`]: identity names, credentials and TLS configurations, minting, the credentials directory.
+//!   [`meshed`]: what a Pod object says about its place in the mesh.
 //! - [`metrics`]: Linkerd's families and labels. [`policy`], [`balance`]: pure decisions.
 //! - [`detect`]: TLS and HTTP detection over byte prefixes. [`discovery`]: the cluster as destinations.
 //! - [`transport`]: original destinations, replayed and metered streams, connecting out (plain or mTLS).
@@ -16,7 +17,7 @@
 //! - [`inbound`], [`outbound`]: the two proxies. [`accept`]: their accept loop. [`admin`]: `/shutdown`.
 //! - [`config`] and [`run`]: `mini-proxy run`'s settings and wiring. [`init`]: the iptables rules.
 //!   [`commands`]: the one-shot subcommands. [`inject`]: manifests in, meshed manifests out.
-//!   [`stat`]: `linkerd viz stat`'s arithmetic over scrapes of the proxies' metrics.
+//!   [`stat`]: reading the proxies' metrics, and `linkerd viz stat` over them.
 
 pub mod accept;
 pub mod admin;
@@ -30,6 +31,7 @@ pub mod identity;
 pub mod inbound;
 pub mod init;
 pub mod inject;
+pub mod meshed;
 pub mod metrics;
 pub mod opaque;
 pub mod outbound;
@@ -74,6 +76,9 @@ pub enum RunError {
     /// The cluster-state source could not start.
     #[error("discovery: {0}")]
     Discovery(#[from] cluster_state::Error),
+    /// The identity client could not make its key, CSR or TLS configuration.
+    #[error("identity: {0}")]
+    Identity(#[from] identity::client::CertifyError),
 }
 
 /// Proxies on `listeners` until `lifecycle` has drained. Inbound stops accepting when the drain starts
@@ -91,12 +96,23 @@ pub async fn run(
 
     let credentials = CurrentCredentials::default();
     let identity_ready = lifecycle.readiness().gate("identity");
-    let identity = tokio::spawn(identity::files::follow(
-        config.identity.clone(),
-        credentials.clone(),
-        identity_ready,
-        stop.clone(),
-    ));
+    let identity = match config.certify.clone() {
+        // Certificates from the identity service; the key stays in memory.
+        Some(service) => {
+            let client = Arc::new(identity::client::IdentityClient::new(service)?);
+            let certify = move || {
+                let client = client.clone();
+                async move { client.certify().await }
+            };
+            tokio::spawn(identity::client::maintain(certify, credentials.clone(), identity_ready, stop.clone()))
+        }
+        None => tokio::spawn(identity::files::follow(
+            config.identity.clone(),
+            credentials.clone(),
+            identity_ready,
+            stop.clone(),
+        )),
+    };
 
     let state = ClusterState::start("mini-proxy", source, discovery::follow::query(), stop.clone()).await?;
     let directory = Arc::new(ArcSwap::from_pointee(Directory::default()));

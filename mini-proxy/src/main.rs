@@ -1,12 +1,14 @@
 //! `mini-proxy`: `run` the sidecar, `init` its iptables rules, `inject` manifests, `stat` the proxies, or
-//! `identity issue` credentials.
+//! `identity issue` credentials, or `identity serve` them to proxies as Linkerd's identity service does.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mini_proxy::commands::{self, InitArgs, IssueArgs, StatArgs};
+use mini_proxy::commands::{self, InitArgs, IssueArgs};
 use mini_proxy::config::{RunArgs, RunConfig};
+use mini_proxy::identity::service::{self, ServeArgs, ServeConfig};
 use mini_proxy::inject::InjectArgs;
+use mini_proxy::stat::command::StatArgs;
 use mini_proxy::{Listeners, run};
 use server_runtime::bind_tcp;
 
@@ -37,6 +39,48 @@ enum Command {
 enum IdentityCommand {
     /// Issue a certificate for one identity into a proxy's identity directory.
     Issue(IssueArgs),
+    /// Run the identity service: sign proxies' CSRs for their ServiceAccount's identity (Certify, :8080).
+    Serve(Box<ServeArgs>),
+}
+
+/// What `run_binary` parses for `identity serve`: the same flags, under the same names.
+#[derive(Parser)]
+#[command(name = "mini-proxy")]
+struct ServeCli {
+    #[command(subcommand)]
+    command: ServeOnly,
+}
+
+#[derive(Subcommand)]
+enum ServeOnly {
+    /// The identity service.
+    #[command(subcommand)]
+    Identity(ServeIdentity),
+}
+
+#[derive(Subcommand)]
+enum ServeIdentity {
+    /// Run the identity service.
+    Serve(Box<ServeArgs>),
+}
+
+/// `mini-proxy identity serve`: binds, finds the Kubernetes API, and serves until drained.
+fn identity_serve() -> ExitCode {
+    server_runtime::run_binary(
+        |cli: ServeCli| match cli.command {
+            ServeOnly::Identity(ServeIdentity::Serve(args)) => ServeConfig::from_args(*args),
+        },
+        |config: ServeConfig, lifecycle| async move {
+            let listeners = service::Listeners {
+                certify: bind_tcp("identity", config.addr, "IDENTITY_ADDR").await?,
+                admin: bind_tcp("admin", config.runtime.admin_addr, "ADMIN_ADDR").await?,
+            };
+            let client = kube::Client::try_default().await.map_err(|e| {
+                anyhow::anyhow!("no Kubernetes API to reach ({e}); run in a pod with a ServiceAccount, or set KUBECONFIG")
+            })?;
+            Ok::<_, anyhow::Error>(service::run(listeners, config, client, lifecycle).await?)
+        },
+    )
 }
 
 /// What `run_binary` parses when the first argument is `run`: the same flags, under the same name.
@@ -54,6 +98,9 @@ enum RunOnly {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("identity") && std::env::args().nth(2).as_deref() == Some("serve") {
+        return identity_serve();
+    }
     if std::env::args().nth(1).as_deref() == Some("run") {
         return server_runtime::run_binary(
             |cli: RunCli| match cli.command {
@@ -78,8 +125,12 @@ fn main() -> ExitCode {
         }
         Command::Init(args) => commands::init(args),
         Command::Inject(args) => commands::inject(args),
-        Command::Stat(args) => commands::stat(args),
+        Command::Stat(args) => mini_proxy::stat::command::stat(args),
         Command::Identity(IdentityCommand::Issue(args)) => commands::issue(args),
+        Command::Identity(IdentityCommand::Serve(_)) => {
+            eprintln!("mini-proxy: put `identity serve` first: mini-proxy identity serve [OPTIONS]");
+            server_runtime::EXIT_CONFIG
+        }
     };
     ExitCode::from(code)
 }

@@ -10,8 +10,8 @@
 //! - Anything else passes through to the original destination in plaintext, as does a Service with no
 //!   ready endpoints (kube-proxy's own rules then answer for it).
 //!
-//! A pod is meshed when it runs a container named `linkerd-proxy` (what `linkerd inject` adds) or
-//! `mini-proxy`; its identity is its service account's (see [`crate::identity::name`]). The
+//! A pod is meshed when it runs a proxy container ([`crate::meshed`]); its identity is its service
+//! account's (see [`crate::identity::name`]). The
 //! `config.linkerd.io/opaque-ports` annotation on a Service or pod marks ports whose traffic is never
 //! inspected.
 
@@ -24,21 +24,21 @@ use cluster_state::k8s_openapi::api::core::v1::{Pod, Service};
 use cluster_state::k8s_openapi::api::discovery::v1::EndpointSlice;
 
 use crate::identity::Identity;
+use crate::meshed;
 use crate::transport::connect::Upstream;
 
 /// The label that ties an EndpointSlice to its Service.
 const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 /// Linkerd's annotation listing ports to treat as opaque TCP.
 pub const OPAQUE_PORTS_ANNOTATION: &str = "config.linkerd.io/opaque-ports";
-/// Container names that mean "this pod runs a mesh proxy".
-const PROXY_CONTAINERS: [&str; 2] = ["linkerd-proxy", "mini-proxy"];
 
 /// Where a connection is going, as discovery sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Destination {
     /// Who to connect to: the Service's ready endpoints, or the original destination alone.
     pub endpoints: Vec<Upstream>,
-    /// Labels for the metrics (`dst_namespace`, `dst_service` or `dst_pod`).
+    /// Labels for the metrics: `dst_namespace`, `dst_service` or `dst_pod`, and `dst_deployment` when the
+    /// pods behind the destination belong to one Deployment (what `stat --to deploy/NAME` selects on).
     pub labels: Vec<(&'static str, String)>,
     /// Whether the destination port is annotated opaque.
     pub opaque: bool,
@@ -56,6 +56,7 @@ struct ServiceEntry {
 struct PodEntry {
     namespace: String,
     name: String,
+    deployment: Option<String>,
     identity: Option<Identity>,
     opaque_ports: HashSet<u16>,
 }
@@ -101,12 +102,7 @@ impl Directory {
             return;
         }
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
-        let meshed = spec
-            .containers
-            .iter()
-            .chain(spec.init_containers.iter().flatten())
-            .any(|c| PROXY_CONTAINERS.contains(&c.name.as_str()));
-        let identity = if meshed {
+        let identity = if meshed::runs_proxy(pod) {
             Identity::of_service_account(
                 spec.service_account_name.as_deref().unwrap_or_default(),
                 &namespace,
@@ -122,6 +118,7 @@ impl Directory {
             let entry = PodEntry {
                 namespace: namespace.clone(),
                 name: pod.metadata.name.clone().unwrap_or_default(),
+                deployment: meshed::deployment_of(pod),
                 identity: identity.clone(),
                 opaque_ports: opaque_ports.clone(),
             };
@@ -157,17 +154,32 @@ impl Directory {
                 .iter()
                 .map(|addr| Upstream { addr: *addr, identity: self.identity_of(addr.ip()) })
                 .collect();
-            let labels = vec![("dst_namespace", service.namespace.clone()), ("dst_service", service.name.clone())];
+            // In alphabetical order, as Linkerd's destination service gives them.
+            let mut labels: Vec<_> =
+                self.one_deployment(&service.endpoints).map(|d| ("dst_deployment", d)).into_iter().collect();
+            labels.push(("dst_namespace", service.namespace.clone()));
+            labels.push(("dst_service", service.name.clone()));
             return Destination { endpoints, labels, opaque: service.opaque };
         }
         let pod = self.pods.get(&original.ip());
+        let mut labels = Vec::new();
+        if let Some(pod) = pod {
+            labels.extend(pod.deployment.clone().map(|d| ("dst_deployment", d)));
+            labels.push(("dst_namespace", pod.namespace.clone()));
+            labels.push(("dst_pod", pod.name.clone()));
+        }
         Destination {
             endpoints: vec![Upstream { addr: original, identity: pod.and_then(|p| p.identity.clone()) }],
-            labels: pod
-                .map(|p| vec![("dst_namespace", p.namespace.clone()), ("dst_pod", p.name.clone())])
-                .unwrap_or_default(),
+            labels,
             opaque: pod.is_some_and(|p| p.opaque_ports.contains(&original.port())),
         }
+    }
+
+    /// The Deployment every one of `endpoints` belongs to, if they all belong to the same one.
+    fn one_deployment(&self, endpoints: &[SocketAddr]) -> Option<String> {
+        let mut deployments = endpoints.iter().map(|e| self.pods.get(&e.ip()).and_then(|p| p.deployment.as_deref()));
+        let first = deployments.next()??;
+        deployments.all(|d| d == Some(first)).then(|| first.to_string())
     }
 
     fn identity_of(&self, ip: IpAddr) -> Option<Identity> {

@@ -80,3 +80,38 @@ fn pods_and_unknown_addresses() {
     // A port the Service does not expose passes through.
     assert_eq!(cluster().resolve(addr("10.96.0.20:81")).endpoints.len(), 1);
 }
+
+/// Destinations whose pods belong to one Deployment carry `dst_deployment`; a Service over pods of two
+/// Deployments does not (no one name is right), and its pods still do one by one.
+#[test]
+fn deployments_label_destinations() {
+    let labelled = |name: &str, ip: &str, deployment: &str| {
+        let mut pod = pod(name, ip, "web", &["app", "linkerd-proxy"], json!({}));
+        pod.metadata.labels = Some([("linkerd.io/proxy-deployment".to_string(), deployment.to_string())].into());
+        pod
+    };
+    let pods = [labelled("web-a", "10.244.0.5", "web"), labelled("web-b", "10.244.0.6", "web")];
+    let service: Service = serde_json::from_value(json!({
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"clusterIP": "10.96.0.20", "ports": [{"port": 80, "targetPort": 8080}]}
+    }))
+    .expect("service");
+    let slice: EndpointSlice = serde_json::from_value(json!({
+        "metadata": {"name": "web-abc", "namespace": "default", "labels": {SERVICE_NAME_LABEL: "web"}},
+        "addressType": "IPv4",
+        "ports": [{"port": 8080}],
+        "endpoints": [{"addresses": ["10.244.0.5"]}, {"addresses": ["10.244.0.6"]}]
+    }))
+    .expect("slice");
+    let labels = |d: &Destination| d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+    let one = Directory::build(&pods, [&service], [&slice], "cluster.local");
+    assert_eq!(labels(&one.resolve(addr("10.96.0.20:80"))), "dst_deployment=web,dst_namespace=default,dst_service=web");
+    assert_eq!(labels(&one.resolve(addr("10.244.0.6:8080"))), "dst_deployment=web,dst_namespace=default,dst_pod=web-b");
+    let mixed = [labelled("web-a", "10.244.0.5", "web"), labelled("canary-a", "10.244.0.6", "canary")];
+    let two = Directory::build(&mixed, [&service], [&slice], "cluster.local");
+    assert_eq!(labels(&two.resolve(addr("10.96.0.20:80"))), "dst_namespace=default,dst_service=web");
+    assert_eq!(
+        labels(&two.resolve(addr("10.244.0.6:8080"))),
+        "dst_deployment=canary,dst_namespace=default,dst_pod=canary-a"
+    );
+}

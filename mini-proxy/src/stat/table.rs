@@ -1,6 +1,7 @@
 //! Rows as `linkerd viz stat` prints them: a table whose first column is left-aligned and the others
 //! right-aligned, three spaces apart, with Linkerd's formats (`100.00%`, `2.0rps`, `123ms`, `2.0B/s`) and
-//! a dash in every figure of a resource without traffic; or, with `-o json`, Linkerd's JSON keys.
+//! a dash in every figure of a resource without traffic; or, with `-o json`, Linkerd's JSON keys. Across
+//! all namespaces (`-A`) the table starts with a NAMESPACE column, as Linkerd's does.
 
 use serde_json::{Value, json};
 
@@ -21,15 +22,22 @@ pub struct Row {
     pub stats: Option<Stats>,
 }
 
-/// The table; `wide` adds the byte rates, as `-o wide` does.
-pub fn table(rows: &[Row], wide: bool) -> String {
+/// The table; `wide` adds the byte rates, as `-o wide` does; `namespaces` the NAMESPACE column.
+pub fn table(rows: &[Row], wide: bool, namespaces: bool) -> String {
     let mut header = vec!["NAME", "MESHED", "SUCCESS", "RPS", "LATENCY_P50", "LATENCY_P95", "LATENCY_P99", "TCP_CONN"];
+    if namespaces {
+        header.insert(0, "NAMESPACE");
+    }
     if wide {
         header.extend(["READ_BYTES/SEC", "WRITE_BYTES/SEC"]);
     }
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for row in rows {
-        let mut cells = vec![row.name.clone(), format!("{}/{}", row.meshed.0, row.meshed.1)];
+        let mut cells = Vec::new();
+        if namespaces {
+            cells.push(row.namespace.clone());
+        }
+        cells.extend([row.name.clone(), format!("{}/{}", row.meshed.0, row.meshed.1)]);
         match &row.stats {
             Some(stats) => {
                 cells.push(stats.success.map_or("-".into(), |s| format!("{:.2}%", s * 100.0)));
@@ -41,7 +49,7 @@ pub fn table(rows: &[Row], wide: bool) -> String {
                     cells.push(format!("{:.1}B/s", stats.write_bytes_rate));
                 }
             }
-            None => cells.extend(std::iter::repeat_n("-".to_string(), header.len() - 2)),
+            None => cells.extend(std::iter::repeat_n("-".to_string(), header.len() - cells.len())),
         }
         lines.push(cells);
     }
@@ -111,8 +119,8 @@ mod tests {
     fn linkerds_layout() {
         let expected = "NAME    MESHED   SUCCESS      RPS   LATENCY_P50   LATENCY_P95   LATENCY_P99   TCP_CONN\n\
                         emoji      1/2   100.00%   2.0rps         123ms         123ms         123ms        123\n";
-        assert_eq!(table(&[emoji()], false), expected);
-        let wide = table(&[emoji()], true);
+        assert_eq!(table(&[emoji()], false, false), expected);
+        let wide = table(&[emoji()], true, false);
         assert!(
             wide.starts_with("NAME    MESHED")
                 && wide.lines().next().expect("a header").ends_with("TCP_CONN   READ_BYTES/SEC   WRITE_BYTES/SEC"),
@@ -125,12 +133,23 @@ mod tests {
     #[test]
     fn no_traffic_is_dashes() {
         let idle = Row { name: "web".into(), stats: None, meshed: (0, 1), ..emoji() };
-        let text = table(&[emoji(), idle.clone()], false);
+        let text = table(&[emoji(), idle.clone()], false, false);
         let last = text.lines().last().expect("a row");
         assert_eq!(last.split_whitespace().collect::<Vec<_>>(), ["web", "0/1", "-", "-", "-", "-", "-", "-"]);
         let value = json(&[idle]);
         assert_eq!(value[0]["meshed"], "0/1");
         assert!(value[0]["success"].is_null() && value[0]["latency_ms_p99"].is_null());
         assert_eq!(json(&[emoji()])[0]["latency_ms_p95"], 123);
+    }
+
+    /// Across namespaces, the first column says which.
+    #[test]
+    fn namespace_column() {
+        let idle = Row { namespace: "lab".into(), name: "web".into(), stats: None, ..emoji() };
+        let text = table(&[emoji(), idle], false, true);
+        let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(lines[0][..3], ["NAMESPACE", "NAME", "MESHED"]);
+        assert_eq!(lines[1][..3], ["emojivoto", "emoji", "1/2"]);
+        assert_eq!(lines[2], ["lab", "web", "1/2", "-", "-", "-", "-", "-", "-"]);
     }
 }

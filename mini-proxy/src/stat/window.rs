@@ -74,7 +74,7 @@ pub const QUANTILES: [f64; 3] = [0.5, 0.95, 0.99];
 
 /// The row of a resource whose pods' scrapes are `pods`, over `seconds`; `None` when the pods carried no
 /// traffic of `selector`'s kind (no response and no open connection), printed as dashes.
-pub fn stats(pods: &[PodWindow], selector: &Selector, seconds: f64) -> Option<Stats> {
+pub fn stats(pods: &[&PodWindow], selector: &Selector, seconds: f64) -> Option<Stats> {
     let mut success = 0.0;
     let mut failure = 0.0;
     let mut buckets: HashMap<String, (f64, f64)> = HashMap::new();
@@ -186,7 +186,7 @@ tcp_open_connections{direction="inbound",peer="src"} 3
     #[test]
     fn a_row_from_two_scrapes() {
         let pod = PodWindow { before: scrape(BEFORE), after: scrape(AFTER) };
-        let stats = stats(&[pod], &Selector::inbound(), 10.0).expect("traffic");
+        let stats = stats(&[&pod], &Selector::inbound(), 10.0).expect("traffic");
         assert_eq!(stats.success, Some(0.9));
         assert_eq!(stats.rps, 10.0);
         // 100 responses in the window: 50 in (1, 2], 40 in (2, 5], 10 past 5.
@@ -206,11 +206,11 @@ tcp_open_connections{direction="inbound",peer="src"} 3
                  response_latency_ms_bucket{direction=\"inbound\",le=\"+Inf\"} 10\n",
             ),
         };
-        let stats = stats(&[pod, restarted], &Selector::inbound(), 10.0).expect("traffic");
+        let stats = stats(&[&pod, &restarted], &Selector::inbound(), 10.0).expect("traffic");
         assert_eq!(stats.rps, 11.0);
         assert_eq!(stats.success, Some(100.0 / 110.0));
         let idle = PodWindow { before: Vec::new(), after: scrape("process_start_time_seconds 1\n") };
-        assert_eq!(super::stats(&[idle], &Selector::inbound(), 10.0), None);
+        assert_eq!(super::stats(&[&idle], &Selector::inbound(), 10.0), None);
     }
 
     /// `--to`-style selectors keep only the outbound series naming the destination.
@@ -221,6 +221,6 @@ tcp_open_connections{direction="inbound",peer="src"} 3
         let pod = PodWindow { before: Vec::new(), after: scrape(text) };
         let to_web =
             Selector { direction: "outbound", labels: vec![("dst_deployment".to_string(), "web".to_string())] };
-        assert_eq!(stats(&[pod], &to_web, 4.0).expect("traffic").rps, 10.0);
+        assert_eq!(stats(&[&pod], &to_web, 4.0).expect("traffic").rps, 10.0);
     }
 }

@@ -84,13 +84,24 @@ impl Mesh {
             let ip = Ipv4Addr::new(10, 77, 0, 2 + i as u8);
             lan.attach(&ns, &format!("{ip}/24"));
             let identity = Identity::of_service_account(spec.name, "default", "cluster.local").expect("identity");
-            let containers = if spec.meshed {
-                "[{name: app, image: app}, {name: mini-proxy, image: lab/mini-proxy}]"
+            // Each pod is the one pod of a Deployment of its name, labelled as `inject` labels it when meshed.
+            let (containers, mesh_labels) = if spec.meshed {
+                let proxy =
+                    "{name: mini-proxy, image: lab/mini-proxy, ports: [{name: linkerd-admin, containerPort: 4191}]}";
+                let labels =
+                    format!(", linkerd.io/control-plane-ns: linkerd, linkerd.io/proxy-deployment: {}", spec.name);
+                (format!("[{{name: app, image: app}}, {proxy}]"), labels)
             } else {
-                "[{name: app, image: app}]"
+                ("[{name: app, image: app}]".to_string(), String::new())
             };
             state.push_str(&format!(
-                "---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: default}}\nspec: {{serviceAccountName: {name}, containers: {containers}}}\nstatus: {{phase: Running, podIP: {ip}, podIPs: [{{ip: {ip}}}]}}\n",
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: default}}\n\
+                 spec: {{selector: {{matchLabels: {{app: {name}}}}}, template: {{}}}}\n\
+                 ---\napiVersion: v1\nkind: Pod\n\
+                 metadata: {{name: {name}, namespace: default, labels: {{app: {name}, pod-template-hash: 5d4c3{mesh_labels}}},\n  \
+                 ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: {name}-5d4c3, uid: {name}, controller: true}}]}}\n\
+                 spec: {{serviceAccountName: {name}, containers: {containers}}}\n\
+                 status: {{phase: Running, podIP: {ip}, podIPs: [{{ip: {ip}}}]}}\n",
                 name = spec.name
             ));
             let identity_dir = dir.path().join(spec.name);
