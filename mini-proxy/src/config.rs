@@ -10,6 +10,7 @@ use std::time::Duration;
 use cluster_state::SourceArgs;
 use server_runtime::{ConfigError, RuntimeArgs, RuntimeSettings, values};
 
+use crate::identity::client::{ServiceSettings, ServiceSource};
 use crate::identity::{Identity, IdentitySource};
 use crate::policy::{DefaultPolicy, InboundPolicy};
 
@@ -40,6 +41,16 @@ pub struct RunArgs {
     /// The trust domain peers' identities are named in.
     #[arg(long, env = "LINKERD2_PROXY_IDENTITY_TRUST_DOMAIN", default_value = "cluster.local")]
     pub trust_domain: String,
+    /// The identity service, HOST:PORT: when set, the proxy makes its key and CSR and certifies there
+    /// instead of reading certificates from the identity directory.
+    #[arg(long, env = "LINKERD2_PROXY_IDENTITY_SVC_ADDR")]
+    pub identity_svc_addr: Option<String>,
+    /// The identity the identity service's certificate names.
+    #[arg(long, env = "LINKERD2_PROXY_IDENTITY_SVC_NAME")]
+    pub identity_svc_name: Option<String>,
+    /// The ServiceAccount token sent with every certify, re-read each time.
+    #[arg(long, env = "LINKERD2_PROXY_IDENTITY_TOKEN_FILE")]
+    pub identity_token_file: Option<PathBuf>,
     /// Inbound policy for ports without their own: all-unauthenticated, all-authenticated or deny.
     #[arg(long, env = "LINKERD2_PROXY_INBOUND_DEFAULT_POLICY", default_value = "all-unauthenticated")]
     pub default_policy: String,
@@ -82,6 +93,8 @@ pub struct RunConfig {
     pub outbound_addr: SocketAddr,
     /// Where the credentials come from.
     pub identity: IdentitySource,
+    /// The identity service to certify with instead, when configured.
+    pub certify: Option<ServiceSource>,
     /// Trust domain for peers' identities.
     pub trust_domain: String,
     /// Inbound policy.
@@ -122,6 +135,17 @@ impl RunConfig {
         };
         Identity::parse(&args.trust_domain)
             .map_err(|e| ConfigError::invalid("LINKERD2_PROXY_IDENTITY_TRUST_DOMAIN", &args.trust_domain, e.reason))?;
+        let certify = match args.identity_svc_addr.as_deref().filter(|addr| !addr.is_empty()) {
+            Some(addr) => Some(ServiceSource::check(ServiceSettings {
+                addr,
+                name: args.identity_svc_name.as_deref(),
+                token_file: args.identity_token_file.as_deref(),
+                identity: expected.as_ref(),
+                roots_pem: args.trust_anchors.as_deref(),
+                dir: &args.identity_dir,
+            })?),
+            None => None,
+        };
         let default = args.default_policy.parse::<DefaultPolicy>().map_err(|_| {
             ConfigError::invalid("LINKERD2_PROXY_INBOUND_DEFAULT_POLICY", &args.default_policy, POLICY_CHOICES)
         })?;
@@ -129,6 +153,7 @@ impl RunConfig {
             inbound_addr: values::socket_addr("LINKERD2_PROXY_INBOUND_LISTEN_ADDR", &args.inbound_addr)?,
             outbound_addr: values::socket_addr("LINKERD2_PROXY_OUTBOUND_LISTEN_ADDR", &args.outbound_addr)?,
             identity: IdentitySource { dir: args.identity_dir, expected, roots_pem: args.trust_anchors },
+            certify,
             trust_domain: args.trust_domain.to_ascii_lowercase(),
             policy: InboundPolicy { default, ports: port_policies(&args.port_policies)? },
             inbound_opaque_ports: port_list(

@@ -76,7 +76,9 @@ fn identity_serve() -> ExitCode {
                 admin: bind_tcp("admin", config.runtime.admin_addr, "ADMIN_ADDR").await?,
             };
             let client = kube::Client::try_default().await.map_err(|e| {
-                anyhow::anyhow!("no Kubernetes API to reach ({e}); run in a pod with a ServiceAccount, or set KUBECONFIG")
+                anyhow::anyhow!(
+                    "no Kubernetes API to reach ({e}); run in a pod with a ServiceAccount, or set KUBECONFIG"
+                )
             })?;
             Ok::<_, anyhow::Error>(service::run(listeners, config, client, lifecycle).await?)
         },

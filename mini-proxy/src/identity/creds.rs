@@ -92,6 +92,18 @@ pub fn roots_from_pem(pem: &[u8]) -> Result<Arc<RootCertStore>, CredsError> {
     Ok(Arc::new(store))
 }
 
+/// A TLS 1.3 client configuration that verifies servers against `roots` and presents no certificate:
+/// how a proxy reaches the identity service before it has one. ALPN offers HTTP/2, which gRPC needs.
+pub fn anonymous_client_config(roots: Arc<RootCertStore>) -> Result<ClientConfig, CredsError> {
+    let mut config = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&version::TLS13])
+        .map_err(|e| CredsError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(config)
+}
+
 /// Checks that `chain` (leaf first) leads to one of `roots`, is valid now and that its leaf names
 /// `identity` and may serve TLS: what every peer will check, so a certificate that fails here would
 /// make every handshake fail. The reason is rustls's.

@@ -84,7 +84,12 @@ pub fn load(source: &IdentitySource) -> Result<Credentials, LoadError> {
 /// How long until the credentials should be looked at again: 70 % of the remaining lifetime, kept
 /// within [`REFRESH_BOUNDS`] (an expired certificate is retried after the shortest wait).
 pub fn refresh_in(now: SystemTime, not_after: SystemTime) -> Duration {
-    let remaining = not_after.duration_since(now).unwrap_or(Duration::ZERO);
+    refresh_after(not_after.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// 70 % of `remaining`, kept within [`REFRESH_BOUNDS`]: Linkerd's schedule (proxy `certify.rs`
+/// `refresh_in`), shared by the credentials directory and the identity client.
+pub fn refresh_after(remaining: Duration) -> Duration {
     remaining.mul_f64(0.7).clamp(REFRESH_BOUNDS.0, REFRESH_BOUNDS.1)
 }
 

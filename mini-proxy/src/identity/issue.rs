@@ -136,7 +136,8 @@ impl Authority {
         lifetime: Duration,
     ) -> Result<Signed, IssueError> {
         let now = SystemTime::now();
-        let not_after = (now + lifetime).min(self.not_after);
+        // Certificates hold whole seconds; the reported expiry must be the certificate's own.
+        let not_after = whole_seconds((now + lifetime).min(self.not_after));
         let cert = leaf_params(identity, now - CLOCK_SKEW, not_after)?.signed_by(public_key, &self.issuer)?;
         Ok(Signed { leaf: cert.der().clone(), not_after })
     }
@@ -178,6 +179,11 @@ fn leaf_params(
     params.not_before = to_time(not_before);
     params.not_after = to_time(not_after);
     Ok(params)
+}
+
+fn whole_seconds(at: SystemTime) -> SystemTime {
+    let seconds = at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)
 }
 
 fn to_time(at: SystemTime) -> OffsetDateTime {

@@ -1,0 +1,380 @@
+//! `mini-proxy identity serve` for real on loopback: the service runs in-process with a kube client
+//! over the mocked API server (every Secret, ConfigMap and TokenReview request asserted and answered as
+//! the API server would), and the proxy's own identity client certifies with it over TLS and HTTP/2.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use clap::Parser;
+use cluster_state::testing::{ApiServer, mock_client};
+use http::{Method, StatusCode};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use mini_proxy::identity::Identity;
+use mini_proxy::identity::client::{CertifyError, IdentityClient, ServiceSource};
+use mini_proxy::identity::csr;
+use mini_proxy::identity::proto::CertifyRequest;
+use mini_proxy::identity::service::{self, Listeners, ServeArgs, ServeConfig, ServeError};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use serde_json::{Value, json};
+use server_runtime::{DrainTimes, Drained, Lifecycle};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.web-token.c2lnbmF0dXJl";
+const WEB: &str = "web.default.serviceaccount.identity.linkerd.cluster.local";
+const SERVICE_NAME: &str = "linkerd-identity.linkerd.serviceaccount.identity.linkerd.cluster.local";
+const SECRET: &str = "/api/v1/namespaces/linkerd/secrets/linkerd-identity-issuer";
+const CONFIG_MAP: &str = "/api/v1/namespaces/linkerd/configmaps/linkerd-identity-trust-roots";
+const REVIEWS: &str = "/apis/authentication.k8s.io/v1/tokenreviews?";
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// A running service.
+struct Running {
+    addr: SocketAddr,
+    admin: SocketAddr,
+    lifecycle: Lifecycle,
+    task: JoinHandle<Result<Drained, ServeError>>,
+}
+
+impl Running {
+    async fn stop(self) {
+        self.lifecycle.request_shutdown();
+        let drained = self.task.await.expect("the service task").expect("the service ran");
+        assert_eq!(drained, Drained::Clean);
+    }
+}
+
+async fn start(client: kube::Client) -> Running {
+    let certify = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let (addr, admin_addr) = (certify.local_addr().expect("addr"), admin.local_addr().expect("addr"));
+    let cli = Cli::try_parse_from(["identity", "--shutdown-grace", "5s"]).expect("flags");
+    let config = ServeConfig::from_args(cli.serve).expect("config");
+    let lifecycle = Lifecycle::new(DrainTimes { delay: Duration::ZERO, grace: Duration::from_secs(5) });
+    let task = tokio::spawn(service::run(Listeners { certify, admin }, config, client, lifecycle.clone()));
+    Running { addr, admin: admin_addr, lifecycle, task }
+}
+
+fn not_found(kind: &str, name: &str) -> Value {
+    json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": format!("{kind} \"{name}\" not found"), "reason": "NotFound", "code": 404,
+    })
+}
+
+/// Answers a first start: neither object exists, both are created. Returns them as created.
+async fn answer_first_start(api: &mut ApiServer) -> (Secret, ConfigMap) {
+    let get = api.next_request().await;
+    assert_eq!((get.method(), get.path()), (&Method::GET, SECRET));
+    get.respond_with(StatusCode::NOT_FOUND, &not_found("secrets", "linkerd-identity-issuer"));
+    let create = api.next_request().await.expect(Method::POST, "/api/v1/namespaces/linkerd/secrets?");
+    let secret = create.body().clone();
+    create.respond(secret.clone());
+    let get = api.next_request().await;
+    assert_eq!((get.method(), get.path()), (&Method::GET, CONFIG_MAP));
+    get.respond_with(StatusCode::NOT_FOUND, &not_found("configmaps", "linkerd-identity-trust-roots"));
+    let create = api.next_request().await.expect(Method::POST, "/api/v1/namespaces/linkerd/configmaps?");
+    let map = create.body().clone();
+    create.respond(map.clone());
+    (serde_json::from_value(secret).expect("a Secret"), serde_json::from_value(map).expect("a ConfigMap"))
+}
+
+fn anchors(map: &ConfigMap) -> String {
+    map.data.as_ref().and_then(|d| d.get("ca-bundle.crt")).cloned().expect("ca-bundle.crt")
+}
+
+fn secret_field(secret: &Secret, key: &str) -> String {
+    let bytes = secret.data.as_ref().and_then(|d| d.get(key)).map(|b| b.0.clone()).expect(key);
+    String::from_utf8(bytes).expect("PEM text")
+}
+
+/// A service started for the first time, and the trust anchors it published.
+async fn started() -> (Running, ApiServer, String) {
+    let (client, mut api) = mock_client();
+    let running = start(client).await;
+    let (_, map) = answer_first_start(&mut api).await;
+    (running, api, anchors(&map))
+}
+
+/// A token file holding [`TOKEN`].
+fn token_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("linkerd-identity-token");
+    std::fs::write(&path, TOKEN).expect("token");
+    (dir, path)
+}
+
+fn client(addr: SocketAddr, name: &str, identity: &str, anchors: &str, token_file: PathBuf) -> IdentityClient {
+    IdentityClient::new(ServiceSource {
+        addr: addr.to_string(),
+        name: Identity::parse(name).expect("name"),
+        token_file,
+        identity: Identity::parse(identity).expect("identity"),
+        roots_pem: anchors.to_string(),
+    })
+    .expect("client")
+}
+
+/// The TokenReview the service sends: its token and audiences asserted, answered with `status`.
+async fn answer_review(api: &mut ApiServer, audiences: Option<Value>, status: Value) {
+    let review = api.next_request().await.expect(Method::POST, REVIEWS);
+    assert_eq!(review.body()["spec"]["token"], TOKEN);
+    assert_eq!(review.body()["spec"].get("audiences"), audiences.as_ref(), "{}", review.body());
+    let mut answer = review.body().clone();
+    answer["status"] = status;
+    review.respond(answer);
+}
+
+fn service_account(name: &str) -> Value {
+    json!({ "authenticated": true, "user": { "username": format!("system:serviceaccount:default:{name}") } })
+}
+
+fn audience() -> Option<Value> {
+    Some(json!(["identity.l5d.io"]))
+}
+
+/// The refusal's gRPC code name and message; the token must not be in either.
+fn refusal(result: Result<impl std::fmt::Debug, CertifyError>) -> (String, String) {
+    match result {
+        Err(CertifyError::Refused { code, message, .. }) => {
+            assert!(!message.contains(TOKEN), "the token leaked: {message}");
+            (code, message)
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn get(addr: SocketAddr, path: &'static str) -> test_support::http_client::Reply {
+    tokio::task::spawn_blocking(move || test_support::http_client::get(addr, path)).await.expect("GET")
+}
+
+/// At first start the service makes an anchor and issuer, stores them in Linkerd's Secret and
+/// ConfigMap, turns ready, and a proxy's client certifies over TLS: the token is reviewed for
+/// identity.l5d.io and the proxy gets a 24 h leaf for its identity, chained to the published anchor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_creates_the_issuer_and_certifies() {
+    let (client_to_api, mut api) = mock_client();
+    let running = start(client_to_api).await;
+    let (secret, map) = answer_first_start(&mut api).await;
+    assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/tls"));
+    assert_eq!(secret_field(&secret, "ca.crt"), anchors(&map), "the ConfigMap publishes the Secret's anchor");
+    assert!(secret_field(&secret, "tls.key").contains("PRIVATE KEY"));
+
+    let (_dir, token) = token_file();
+    let proxy = client(running.addr, SERVICE_NAME, WEB, &anchors(&map), token);
+    let certifying = tokio::spawn(async move { proxy.certify().await });
+    answer_review(&mut api, audience(), service_account("web")).await;
+    let creds = certifying.await.expect("task").expect("certified");
+    assert_eq!(creds.identity.as_str(), WEB);
+    let now = SystemTime::now();
+    let life = creds.not_after.duration_since(now).expect("in the future");
+    assert!(life > Duration::from_secs(24 * 3600 - 60) && life <= Duration::from_secs(24 * 3600), "{life:?}");
+    let skew = now.duration_since(creds.not_before).expect("backdated");
+    assert!(skew >= Duration::from_secs(19) && skew < Duration::from_secs(30), "{skew:?}");
+
+    let ready = get(running.admin, "/readyz").await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    let metrics = get(running.admin, "/metrics").await.body;
+    assert!(
+        metrics.contains(
+            "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Certify\",grpc_service=\"io.linkerd.proxy.identity.Identity\",grpc_type=\"unary\"} 1"
+        ),
+        "{metrics}"
+    );
+    let ttl = metrics.lines().find_map(|l| l.strip_prefix("issuer_cert_ttl_seconds ")).expect("issuer TTL");
+    assert!(ttl.parse::<f64>().expect("a number") > 364.0 * 24.0 * 3600.0, "{ttl}");
+    running.stop().await;
+}
+
+/// The leaf is shaped like Linkerd's: the identity as its only DNS SAN, server and client auth,
+/// digital signature, not a CA; the chain holds the issuer from the Secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leaf_is_shaped_like_linkerds() {
+    use x509_parser::prelude::*;
+    let (client_to_api, mut api) = mock_client();
+    let running = start(client_to_api).await;
+    let (secret, map) = answer_first_start(&mut api).await;
+    let (_dir, token) = token_file();
+    let proxy = client(running.addr, SERVICE_NAME, WEB, &anchors(&map), token);
+    let request = csr::Request::new(&Identity::parse(WEB).expect("id")).expect("csr");
+    let sending = tokio::spawn(async move {
+        proxy
+            .send(CertifyRequest {
+                identity: WEB.into(),
+                token: TOKEN.into(),
+                certificate_signing_request: request.csr_der().to_vec(),
+            })
+            .await
+    });
+    answer_review(&mut api, audience(), service_account("web")).await;
+    let response = sending.await.expect("task").expect("certified");
+    let (_, leaf) = X509Certificate::from_der(&response.leaf_certificate).expect("a certificate");
+    let names = leaf.subject_alternative_name().expect("SAN").expect("present").value.general_names.clone();
+    assert_eq!(names, vec![GeneralName::DNSName(WEB)]);
+    let eku = leaf.extended_key_usage().expect("EKU").expect("present").value;
+    assert!(eku.server_auth && eku.client_auth);
+    assert!(leaf.key_usage().expect("KU").expect("present").value.digital_signature());
+    assert!(!leaf.is_ca());
+    let issuer = CertificateDer::from_pem_slice(secret_field(&secret, "tls.crt").as_bytes()).expect("PEM");
+    assert_eq!(response.intermediate_certificates, vec![issuer.to_vec()]);
+    let valid_until = response.valid_until.and_then(|t| t.to_system_time()).expect("valid_until");
+    assert_eq!(valid_until, SystemTime::UNIX_EPOCH + Duration::from_secs(leaf.validity().not_after.timestamp() as u64));
+    running.stop().await;
+}
+
+/// A second start reads the stored Secret and ConfigMap and creates nothing; its leaves chain to the
+/// same issuer and anchor as the first start's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_start_reuses_the_issuer() {
+    let (client_to_api, mut api) = mock_client();
+    let first = start(client_to_api).await;
+    let (secret, map) = answer_first_start(&mut api).await;
+    first.stop().await;
+
+    let (client_to_api, mut api) = mock_client();
+    let second = start(client_to_api).await;
+    let get_secret = api.next_request().await;
+    assert_eq!((get_secret.method(), get_secret.path()), (&Method::GET, SECRET));
+    get_secret.respond(serde_json::to_value(&secret).expect("json"));
+    let get_map = api.next_request().await;
+    assert_eq!((get_map.method(), get_map.path()), (&Method::GET, CONFIG_MAP));
+    get_map.respond(serde_json::to_value(&map).expect("json"));
+
+    let (_dir, token) = token_file();
+    let proxy = client(second.addr, SERVICE_NAME, WEB, &anchors(&map), token);
+    let request = csr::Request::new(&Identity::parse(WEB).expect("id")).expect("csr");
+    let sending = tokio::spawn(async move {
+        let request = CertifyRequest {
+            identity: WEB.into(),
+            token: TOKEN.into(),
+            certificate_signing_request: request.csr_der().to_vec(),
+        };
+        proxy.send(request).await
+    });
+    // The next request is the TokenReview: nothing was created.
+    answer_review(&mut api, audience(), service_account("web")).await;
+    let response = sending.await.expect("task").expect("certified");
+    let issuer = CertificateDer::from_pem_slice(secret_field(&secret, "tls.crt").as_bytes()).expect("PEM");
+    assert_eq!(response.intermediate_certificates, vec![issuer.to_vec()]);
+    second.stop().await;
+}
+
+/// A token the API server does not authenticate is refused with FailedPrecondition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_tokens_are_refused() {
+    let (running, mut api, anchors) = started().await;
+    let (_dir, token) = token_file();
+    let proxy = client(running.addr, SERVICE_NAME, WEB, &anchors, token);
+    let certifying = tokio::spawn(async move { proxy.certify().await });
+    answer_review(&mut api, audience(), json!({ "user": {} })).await;
+    let (code, message) = refusal(certifying.await.expect("task"));
+    assert_eq!(code, "FailedPrecondition");
+    assert!(message.contains("could not be authenticated") && message.contains(WEB), "{message}");
+    running.stop().await;
+}
+
+/// A token of another ServiceAccount cannot get this identity; the refusal names both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_service_accounts_token_is_refused() {
+    let (running, mut api, anchors) = started().await;
+    let (_dir, token) = token_file();
+    let proxy = client(running.addr, SERVICE_NAME, WEB, &anchors, token);
+    let certifying = tokio::spawn(async move { proxy.certify().await });
+    answer_review(&mut api, audience(), service_account("db")).await;
+    let (code, message) = refusal(certifying.await.expect("task"));
+    assert_eq!(code, "FailedPrecondition");
+    assert!(
+        message.contains(&format!("requested identity {WEB}"))
+            && message.contains("db.default.serviceaccount.identity.linkerd.cluster.local"),
+        "{message}"
+    );
+    running.stop().await;
+}
+
+/// A CSR naming another identity than the one requested is refused before any TokenReview.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csr_naming_another_identity_is_refused() {
+    let (running, mut api, anchors) = started().await;
+    let (_dir, token) = token_file();
+    let proxy = client(running.addr, SERVICE_NAME, WEB, &anchors, token);
+    let other = "db.default.serviceaccount.identity.linkerd.cluster.local";
+    let request = csr::Request::new(&Identity::parse(other).expect("id")).expect("csr");
+    let outcome = proxy
+        .send(CertifyRequest {
+            identity: WEB.into(),
+            token: TOKEN.into(),
+            certificate_signing_request: request.csr_der().to_vec(),
+        })
+        .await;
+    let (code, message) = refusal(outcome);
+    assert_eq!(code, "FailedPrecondition");
+    assert!(message.contains(&format!("names {other}, not the requested identity {WEB}")), "{message}");
+    api.assert_no_request(Duration::from_millis(200)).await;
+    running.stop().await;
+}
+
+/// When the API server refuses the identity.l5d.io audience, the review is asked again without one,
+/// as Linkerd does, and the certificate is issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audience_error_falls_back_to_no_audience() {
+    let (running, mut api, anchors) = started().await;
+    let (_dir, token) = token_file();
+    let proxy = client(running.addr, SERVICE_NAME, WEB, &anchors, token);
+    let certifying = tokio::spawn(async move { proxy.certify().await });
+    let wrong_audience = json!({
+        "user": {},
+        "error": "[invalid bearer token, token audiences [\"identity.l5d.io\"] is invalid for the target audiences [\"https://kubernetes.default.svc.cluster.local\"]]",
+    });
+    answer_review(&mut api, audience(), wrong_audience).await;
+    answer_review(&mut api, None, service_account("web")).await;
+    let creds = certifying.await.expect("task").expect("certified after the fallback");
+    assert_eq!(creds.identity.as_str(), WEB);
+    running.stop().await;
+}
+
+/// A review error is passed on as InvalidArgument with the token cut out; an API failure is Internal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_errors_are_named_without_the_token() {
+    let (running, mut api, anchors) = started().await;
+    let (_dir, token) = token_file();
+    let proxy = std::sync::Arc::new(client(running.addr, SERVICE_NAME, WEB, &anchors, token));
+    let first = proxy.clone();
+    let certifying = tokio::spawn(async move { first.certify().await });
+    answer_review(&mut api, audience(), json!({ "user": {}, "error": format!("token {TOKEN} has expired") })).await;
+    let (code, message) = refusal(certifying.await.expect("task"));
+    assert_eq!(code, "InvalidArgument");
+    assert!(message.contains("token <token> has expired"), "{message}");
+
+    let certifying = tokio::spawn(async move { proxy.certify().await });
+    let review = api.next_request().await.expect(Method::POST, REVIEWS);
+    let forbidden = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "reason": "Forbidden", "code": 403,
+        "message": "tokenreviews.authentication.k8s.io is forbidden: User \"system:serviceaccount:linkerd:linkerd-identity\" cannot create resource \"tokenreviews\"",
+    });
+    review.respond_with(StatusCode::FORBIDDEN, &forbidden);
+    let (code, message) = refusal(certifying.await.expect("task"));
+    assert_eq!(code, "Internal");
+    assert!(message.contains("cannot create resource"), "{message}");
+    running.stop().await;
+}
+
+/// The client verifies the service's certificate against the name it was given: a service holding
+/// another identity is refused at the TLS handshake, and no token is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_checks_the_services_name() {
+    let (running, mut api, anchors) = started().await;
+    let (_dir, token) = token_file();
+    let other = "linkerd-destination.linkerd.serviceaccount.identity.linkerd.cluster.local";
+    let proxy = client(running.addr, other, WEB, &anchors, token);
+    let error = proxy.certify().await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("TLS handshake as linkerd-destination"), "{error}");
+    api.assert_no_request(Duration::from_millis(200)).await;
+    running.stop().await;
+}
