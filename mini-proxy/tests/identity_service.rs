@@ -378,3 +378,79 @@ async fn the_client_checks_the_services_name() {
     api.assert_no_request(Duration::from_millis(200)).await;
     running.stop().await;
 }
+
+/// The real `mini-proxy run`, given Linkerd's identity env: `/ready` stays 503 while its Certify waits
+/// on the TokenReview and turns 200 once it is certified for its identity. (Serving that certificate
+/// to peers needs redirected connections; the netns mesh tests cover the TLS side of credentials.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_certifies_before_it_is_ready() {
+    use test_support::process::{ServerProcess, clean_command};
+    let (running, mut api, anchors) = started().await;
+    let (dir, token) = token_file();
+    let state = dir.path().join("cluster.yaml");
+    std::fs::write(&state, "apiVersion: v1\nkind: List\nitems: []\n").expect("state file");
+    let mut command = clean_command(env!("CARGO_BIN_EXE_mini-proxy"));
+    command
+        .args(["run", "--inbound-addr", "127.0.0.1:0", "--outbound-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0"])
+        .arg("--from-file")
+        .arg(&state)
+        .env("LINKERD2_PROXY_IDENTITY_DIR", dir.path().join("end-entity"))
+        .env("LINKERD2_PROXY_IDENTITY_TOKEN_FILE", &token)
+        .env("LINKERD2_PROXY_IDENTITY_SVC_ADDR", running.addr.to_string())
+        .env("LINKERD2_PROXY_IDENTITY_SVC_NAME", SERVICE_NAME)
+        .env("LINKERD2_PROXY_IDENTITY_LOCAL_NAME", WEB)
+        .env("LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", &anchors);
+    let proxy = tokio::task::spawn_blocking(move || ServerProcess::start(command, &["inbound", "outbound", "admin"]))
+        .await
+        .expect("the proxy started");
+    let review = api.next_request().await.expect(Method::POST, REVIEWS);
+    let waiting = get(proxy.addr("admin"), "/ready").await;
+    assert_eq!(waiting.status, 503, "not ready while Certify waits: {}", waiting.body);
+    let mut answer = review.body().clone();
+    answer["status"] = service_account("web");
+    review.respond(answer);
+    let admin = proxy.addr("admin");
+    tokio::task::spawn_blocking(move || {
+        test_support::wait::wait_until(Duration::from_secs(10), "the proxy to be ready", || {
+            test_support::http_client::get(admin, "/ready").status == 200
+        })
+    })
+    .await
+    .expect("ready");
+
+    let output = proxy.output();
+    assert!(output.contains(&format!("certified identity={WEB}")), "{output}");
+    drop(proxy);
+    running.stop().await;
+}
+
+/// Bad settings stop `identity serve` and `run` at start with one line naming the setting, exit 64.
+#[test]
+fn bad_settings_exit_64() {
+    use test_support::process::{clean_command, run_to_exit};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("no-token").display().to_string();
+    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+        (&["identity", "serve", "--issuance-lifetime", "forever"], &[], "IDENTITY_ISSUANCE_LIFETIME \"forever\""),
+        (&["identity", "serve"], &[("IDENTITY_TRUST_DOMAIN", "not a domain")], "IDENTITY_TRUST_DOMAIN"),
+        (
+            &["run"],
+            &[
+                ("LINKERD2_PROXY_IDENTITY_SVC_ADDR", "localhost.:8080"),
+                ("LINKERD2_PROXY_IDENTITY_SVC_NAME", SERVICE_NAME),
+                ("LINKERD2_PROXY_IDENTITY_LOCAL_NAME", WEB),
+                ("LINKERD2_PROXY_IDENTITY_TOKEN_FILE", &missing),
+            ],
+            "LINKERD2_PROXY_IDENTITY_TOKEN_FILE",
+        ),
+        (&["run"], &[("LINKERD2_PROXY_IDENTITY_SVC_ADDR", "no-port")], "LINKERD2_PROXY_IDENTITY_SVC_ADDR \"no-port\""),
+    ];
+    for (args, env, expected) in cases {
+        let mut command = clean_command(env!("CARGO_BIN_EXE_mini-proxy"));
+        command.args(args).envs(env.iter().copied());
+        let finished = run_to_exit(command);
+        assert_eq!(finished.status.code(), Some(64), "{args:?}: {}", finished.stderr);
+        assert!(finished.stderr.contains(expected), "{args:?}: {}", finished.stderr);
+        assert_eq!(finished.stderr.trim_end().lines().count(), 1, "one line: {}", finished.stderr);
+    }
+}
