@@ -17,13 +17,15 @@
 //! - [`inbound`], [`outbound`]: the two proxies. [`accept`]: their accept loop. [`admin`]: `/shutdown`.
 //! - [`config`] and [`run`]: `mini-proxy run`'s settings and wiring. [`init`]: the iptables rules.
 //!   [`commands`]: the one-shot subcommands. [`inject`]: manifests in, meshed manifests out.
-//!   [`stat`]: reading the proxies' metrics, and `linkerd viz stat` over them.
+//!   [`stat`]: reading the proxies' metrics, and `linkerd viz stat` over them. [`dashboard`]: the same
+//!   figures live on a web page, with the edges between deployments.
 
 pub mod accept;
 pub mod admin;
 pub mod balance;
 pub mod commands;
 pub mod config;
+pub mod dashboard;
 pub mod detect;
 pub mod discovery;
 pub mod http;

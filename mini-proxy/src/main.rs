@@ -1,11 +1,13 @@
-//! `mini-proxy`: `run` the sidecar, `init` its iptables rules, `inject` manifests, `stat` the proxies, or
-//! `identity issue` credentials, or `identity serve` them to proxies as Linkerd's identity service does.
+//! `mini-proxy`: `run` the sidecar, `init` its iptables rules, `inject` manifests, `stat` the proxies or
+//! watch them on a `dashboard`, or `identity issue` credentials, or `identity serve` them to proxies as
+//! Linkerd's identity service does.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use mini_proxy::commands::{self, InitArgs, IssueArgs};
 use mini_proxy::config::{RunArgs, RunConfig};
+use mini_proxy::dashboard::{self, DashboardArgs, DashboardConfig};
 use mini_proxy::identity::service::{self, ServeArgs, ServeConfig};
 use mini_proxy::inject::InjectArgs;
 use mini_proxy::stat::command::StatArgs;
@@ -30,6 +32,8 @@ enum Command {
     Inject(InjectArgs),
     /// Success rate, request rate and latency per resource, like `linkerd viz stat`, from the proxies' metrics.
     Stat(StatArgs),
+    /// The same figures live in a browser, with the edges between deployments: 127.0.0.1:8084.
+    Dashboard(Box<DashboardArgs>),
     /// Credentials for standalone meshes and tests.
     #[command(subcommand)]
     Identity(IdentityCommand),
@@ -85,6 +89,36 @@ fn identity_serve() -> ExitCode {
     )
 }
 
+/// What `run_binary` parses for `dashboard`: the same flags, under the same name.
+#[derive(Parser)]
+#[command(name = "mini-proxy")]
+struct DashboardCli {
+    #[command(subcommand)]
+    command: DashboardOnly,
+}
+
+#[derive(Subcommand)]
+enum DashboardOnly {
+    /// Serve the live page of the meshed deployments, their edges and latency.
+    Dashboard(Box<DashboardArgs>),
+}
+
+/// `mini-proxy dashboard`: binds the page's and the admin listener, and serves until drained.
+fn dashboard() -> ExitCode {
+    server_runtime::run_binary(
+        |cli: DashboardCli| match cli.command {
+            DashboardOnly::Dashboard(args) => DashboardConfig::from_args(*args),
+        },
+        |config: DashboardConfig, lifecycle| async move {
+            let listeners = dashboard::Listeners {
+                dashboard: bind_tcp("dashboard", config.listen, "DASHBOARD_ADDR").await?,
+                admin: bind_tcp("admin", config.runtime.admin_addr, "ADMIN_ADDR").await?,
+            };
+            Ok::<_, anyhow::Error>(dashboard::run(listeners, config, lifecycle).await?)
+        },
+    )
+}
+
 /// What `run_binary` parses when the first argument is `run`: the same flags, under the same name.
 #[derive(Parser)]
 #[command(name = "mini-proxy")]
@@ -102,6 +136,9 @@ enum RunOnly {
 fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("identity") && std::env::args().nth(2).as_deref() == Some("serve") {
         return identity_serve();
+    }
+    if std::env::args().nth(1).as_deref() == Some("dashboard") {
+        return dashboard();
     }
     if std::env::args().nth(1).as_deref() == Some("run") {
         return server_runtime::run_binary(
@@ -128,6 +165,10 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init(args),
         Command::Inject(args) => commands::inject(args),
         Command::Stat(args) => mini_proxy::stat::command::stat(args),
+        Command::Dashboard(_) => {
+            eprintln!("mini-proxy: put `dashboard` first: mini-proxy dashboard [OPTIONS]");
+            server_runtime::EXIT_CONFIG
+        }
         Command::Identity(IdentityCommand::Issue(args)) => commands::issue(args),
         Command::Identity(IdentityCommand::Serve(_)) => {
             eprintln!("mini-proxy: put `identity serve` first: mini-proxy identity serve [OPTIONS]");

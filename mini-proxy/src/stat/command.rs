@@ -7,7 +7,7 @@
 //! - `--to RESOURCE`: the row's own pods, outbound, only traffic to RESOURCE;
 //! - `--from RESOURCE`: RESOURCE's pods, outbound, only traffic to the row.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use cluster_state::k8s_openapi::api::apps::v1::Deployment;
@@ -90,7 +90,8 @@ struct Plan {
     window: Duration,
     output: Output,
     direction: Direction,
-    targets: Vec<(String, String)>,
+    /// `--target` rows: each name with its proxies' admin addresses.
+    targets: Vec<(String, Vec<String>)>,
     source: SourceArgs,
 }
 
@@ -157,15 +158,7 @@ impl Plan {
             (None, Some(from)) => Direction::From(peer("--from", from)?, args.from_namespace.clone()),
             (None, None) => Direction::Inbound,
         };
-        let mut targets = Vec::new();
-        for target in &args.targets {
-            match target.split_once('=') {
-                Some((name, addr)) if !name.is_empty() && !addr.is_empty() => {
-                    targets.push((name.to_string(), addr.to_string()))
-                }
-                _ => return Err(format!("--target {target:?}: use NAME=HOST:PORT, the proxy's admin address")),
-            }
-        }
+        let targets = targets::named(&args.targets)?;
         let namespace = (!args.all_namespaces).then_some(args.namespace);
         Ok(Plan { rows, namespace, window, output, direction, targets, source: args.source })
     }
@@ -191,12 +184,12 @@ impl Plan {
                     Direction::Inbound => (pods_of(&row.proxies), Selector::inbound()),
                     Direction::To(peer, namespace) => {
                         let namespace = namespace.as_deref().unwrap_or(&row.namespace);
-                        (pods_of(&row.proxies), outbound(peer.destination_labels(namespace)))
+                        (pods_of(&row.proxies), Selector::outbound(peer.destination_labels(namespace)))
                     }
                     Direction::From(..) => {
                         let proxies = senders.as_ref().map(|s| s.proxies.as_slice()).unwrap_or_default();
                         let this = ResourceRef { kind: self.rows.kind, name: Some(row.name.clone()) };
-                        (pods_of(proxies), outbound(this.destination_labels(&row.namespace)))
+                        (pods_of(proxies), Selector::outbound(this.destination_labels(&row.namespace)))
                     }
                 };
                 let stats = if pods.is_empty() { None } else { window::stats(&pods, &selector, seconds) };
@@ -264,17 +257,14 @@ impl Plan {
     /// Rows from `--target`: one per NAME, every proxy of it meshed.
     fn named_targets(&self) -> Result<(Vec<Resource>, Option<Resource>), String> {
         let namespace = self.namespace.clone().unwrap_or_else(|| "default".to_string());
-        let mut grouped: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for (name, addr) in &self.targets {
-            grouped.entry(name).or_default().push(addr.clone());
-        }
-        let rows: Vec<Resource> = grouped
-            .into_iter()
+        let rows: Vec<Resource> = self
+            .targets
+            .iter()
             .map(|(name, proxies)| Resource {
                 namespace: namespace.clone(),
-                name: name.to_string(),
+                name: name.clone(),
                 meshed: (proxies.len(), proxies.len()),
-                proxies,
+                proxies: proxies.clone(),
             })
             .collect();
         let sender = match &self.direction {
@@ -330,9 +320,4 @@ impl Plan {
             .collect();
         Ok((windows, seconds))
     }
-}
-
-/// The outbound series carrying `labels`.
-fn outbound(labels: Vec<(String, String)>) -> Selector {
-    Selector { direction: "outbound", labels }
 }

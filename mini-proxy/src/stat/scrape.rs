@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -56,6 +56,12 @@ pub async fn round(addrs: &[String]) -> Result<Vec<Vec<Sample>>, ScrapeError> {
     try_join_all(addrs.iter().map(|addr| scrape(addr))).await
 }
 
+/// Scrapes every address at once and keeps each outcome, in `addrs`' order: for the dashboard, where one
+/// unreachable proxy must not hide the others.
+pub async fn each(addrs: &[String]) -> Vec<Result<Vec<Sample>, ScrapeError>> {
+    join_all(addrs.iter().map(|addr| scrape(addr))).await
+}
+
 #[cfg(test)]
 mod tests {
     use tokio::net::TcpListener;
@@ -85,8 +91,12 @@ mod tests {
         assert_eq!(pages[1][0].value, 7.0);
 
         let missing = serve("HTTP/1.0 404 Not Found\r\n\r\n").await;
-        let error = round(&[good, missing.clone()]).await.expect_err("a 404");
+        let error = round(&[good.clone(), missing.clone()]).await.expect_err("a 404");
         assert_eq!(error.to_string(), format!("cannot scrape {missing}: /metrics answered \"HTTP/1.0 404 Not Found\""));
+
+        let outcomes = each(&[good, missing.clone()]).await;
+        assert_eq!(outcomes[0].as_ref().map(Vec::len).ok(), Some(1), "the good proxy is read despite the bad one");
+        assert_eq!(outcomes[1].as_ref().map_err(|e| e.addr.clone()).err(), Some(missing.clone()));
 
         let garbage = serve("HTTP/1.0 200 OK\r\n\r\nthis is not prometheus\n").await;
         assert!(

@@ -178,6 +178,21 @@ pub fn resources(snapshot: &Snapshot, wanted: &ResourceRef, namespace: Option<&s
     rows.into_values().filter(|r| wanted.name.as_ref().is_none_or(|name| *name == r.name)).collect()
 }
 
+/// The rows `--target NAME=HOST:PORT` flags name, by name, each with its proxies' admin addresses in the
+/// order given: targets sharing a NAME are the pods of one row (`stat` and the dashboard both take them).
+pub fn named(flags: &[String]) -> Result<Vec<(String, Vec<String>)>, String> {
+    let mut rows: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for flag in flags {
+        match flag.split_once('=') {
+            Some((name, addr)) if !name.is_empty() && !addr.is_empty() => {
+                rows.entry(name.to_string()).or_default().push(addr.to_string())
+            }
+            _ => return Err(format!("--target {flag:?}: use NAME=HOST:PORT, the proxy's admin address")),
+        }
+    }
+    Ok(rows.into_iter().collect())
+}
+
 fn namespace_and_name(
     meta: &cluster_state::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
 ) -> (&str, &str) {
@@ -314,6 +329,25 @@ items:
         );
         let namespaces = resources(&snapshot(), &ResourceRef::parse(&words("ns")).unwrap(), None);
         assert_eq!(summary(&namespaces), ["default/default 2/5 [10.244.1.4:4191]", "monitoring/monitoring 0/0 []"]);
+    }
+
+    /// `--target` flags: grouped by name, sorted, addresses in the order given; a flag without both
+    /// halves is named.
+    #[test]
+    fn named_targets() {
+        let flags = words("web=10.0.0.2:4191 db=10.0.0.9:4191 web=10.0.0.3:4191");
+        let rows = named(&flags).expect("valid");
+        assert_eq!(
+            rows,
+            [
+                ("db".to_string(), vec!["10.0.0.9:4191".to_string()]),
+                ("web".to_string(), vec!["10.0.0.2:4191".to_string(), "10.0.0.3:4191".to_string()]),
+            ]
+        );
+        for bad in ["web", "=10.0.0.2:4191", "web="] {
+            let error = named(&words(bad)).expect_err(bad);
+            assert_eq!(error, format!("--target {bad:?}: use NAME=HOST:PORT, the proxy's admin address"));
+        }
     }
 
     /// What the command line may say, and the labels `--to` selects on.

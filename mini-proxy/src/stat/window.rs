@@ -32,6 +32,12 @@ impl Selector {
         Selector { direction: "inbound", labels: Vec::new() }
     }
 
+    /// Traffic the pods send, only the series carrying `labels` (a destination's, for `--to`, `--from`
+    /// and the dashboard's edges).
+    pub fn outbound(labels: Vec<(String, String)>) -> Selector {
+        Selector { direction: "outbound", labels }
+    }
+
     /// The `peer` of the connections whose bytes count: accepted inbound, opened outbound.
     fn peer(&self) -> &'static str {
         if self.direction == "inbound" { "src" } else { "dst" }
