@@ -9,12 +9,14 @@
 //! Layout, one way: [`command`] (one external command and how it is shown), [`images`] (the images the
 //! Dockerfile builds), [`plan`] (what `up` and `down` do, as pure functions), [`tools`] (which programs
 //! a subcommand needs), then [`runner`] (runs a plan) and [`check`] (the walkthrough's outcomes over a
-//! [`check::Cluster`] seam, so they are tested against scripted answers).
+//! [`check::Cluster`] seam, so they are tested against scripted answers). [`local`] is `lab local`, the
+//! walkthrough in network namespaces on this machine, with its own layers.
 
 pub mod check;
 pub mod cli;
 pub mod command;
 pub mod images;
+pub mod local;
 pub mod plan;
 pub mod runner;
 pub mod tools;

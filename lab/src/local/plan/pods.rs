@@ -1,0 +1,343 @@
+//! The scheduler and the workload controllers, as pure functions: every Deployment, StatefulSet,
+//! DaemonSet and bare Pod of the manifests becomes pods with the names Kubernetes would give them
+//! (`app-<template hash>-<5 chars>`, `postgres-0`, the bare pod's own), each placed on a node whose taints
+//! it tolerates and whose labels its nodeSelector asks for (the least busy such node, so replicas
+//! spread), and given the next free address of that node's pod subnet (from `.2`; `.1` is the node's
+//! end of every veth). Workloads whose images `lab local` cannot run yet are set aside with the image.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use serde_json::Value;
+
+use super::PlanError;
+use super::objects::{self, Manifests};
+use super::topology::{Node, Role, Topology};
+
+/// The taint kubeadm puts on control-plane nodes.
+const CONTROL_PLANE_TAINT: &str = "node-role.kubernetes.io/control-plane";
+
+/// One pod, scheduled and addressed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pod {
+    /// Its name.
+    pub name: String,
+    /// Its Kubernetes namespace.
+    pub namespace: String,
+    /// The workload that made it: (kind, name); a bare Pod names itself.
+    pub owner: (String, String),
+    /// Its labels (the template's, plus what the controller adds).
+    pub labels: BTreeMap<String, String>,
+    /// Its spec: the template's, with `nodeName` (and a StatefulSet pod's `hostname` and `subdomain`).
+    pub spec: Value,
+    /// The node it runs on.
+    pub node: String,
+    /// Its address.
+    pub ip: Ipv4Addr,
+}
+
+impl Pod {
+    /// Its network namespace on this machine.
+    pub fn netns(&self) -> String {
+        format!("{}{}", super::topology::PREFIX, self.name)
+    }
+
+    /// Its containers.
+    pub fn containers(&self) -> impl Iterator<Item = &Value> {
+        self.spec["containers"].as_array().into_iter().flatten()
+    }
+}
+
+/// A workload `lab local` does not run yet, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    /// `Kind namespace/name`.
+    pub workload: String,
+    /// The image it cannot run.
+    pub image: String,
+}
+
+/// What the scheduler decided.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Placement {
+    /// The pods, in the manifests' order.
+    pub pods: Vec<Pod>,
+    /// The workloads left out.
+    pub set_aside: Vec<SetAside>,
+}
+
+/// A replica count that overrides a Deployment's, as `kubectl scale deployment NAME --replicas N` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scale {
+    /// The Deployment's namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// The replicas.
+    pub replicas: u64,
+}
+
+/// Expands and schedules every workload of `manifests` whose images all satisfy `runnable`.
+pub fn schedule(
+    manifests: &Manifests,
+    topology: &Topology,
+    runnable: impl Fn(&str) -> bool,
+    scales: &[Scale],
+) -> Result<Placement, PlanError> {
+    let mut placement = Placement::default();
+    let mut next_host: BTreeMap<&str, u32> = topology.nodes.iter().map(|n| (n.name.as_str(), 2)).collect();
+    for object in &manifests.objects {
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let (template, replicas) = match kind {
+            "Pod" => (object.clone(), Replicas::One),
+            "Deployment" => {
+                let scaled = scales
+                    .iter()
+                    .find(|s| s.name == objects::name(object) && s.namespace == objects::namespace(object));
+                let count = scaled.map_or_else(|| object["spec"]["replicas"].as_u64().unwrap_or(1), |s| s.replicas);
+                (object["spec"]["template"].clone(), Replicas::Deployment(count))
+            }
+            "StatefulSet" => (
+                object["spec"]["template"].clone(),
+                Replicas::Ordinals(object["spec"]["replicas"].as_u64().unwrap_or(1)),
+            ),
+            "DaemonSet" => (object["spec"]["template"].clone(), Replicas::PerNode),
+            _ => continue,
+        };
+        let workload = format!("{kind} {}/{}", objects::namespace(object), objects::name(object));
+        let images: Vec<&str> = template["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["image"].as_str())
+            .collect();
+        if let Some(image) = images.iter().find(|image| !runnable(image)) {
+            placement.set_aside.push(SetAside { workload, image: (*image).to_string() });
+            continue;
+        }
+        for (name, mut labels, mut spec, fixed_node) in instances(object, &template, replicas, topology) {
+            let node = match fixed_node {
+                Some(node) => node,
+                None => least_busy(&spec, topology, &placement.pods)
+                    .ok_or_else(|| PlanError::Unschedulable { pod: name.clone() })?,
+            };
+            let host =
+                next_host.get_mut(node.name.as_str()).ok_or_else(|| PlanError::Unschedulable { pod: name.clone() })?;
+            if u64::from(*host) + 1 >= node.pod_cidr.size() {
+                return Err(PlanError::Invalid {
+                    what: format!("pod subnet {} of {}", node.pod_cidr, node.name),
+                    why: "is full".into(),
+                });
+            }
+            let ip = node.pod_cidr.host(*host);
+            *host += 1;
+            spec["nodeName"] = Value::from(node.name.clone());
+            labels.extend(objects::string_map(&template["metadata"]["labels"]));
+            placement.pods.push(Pod {
+                name,
+                namespace: objects::namespace(object).to_string(),
+                owner: (kind.to_string(), objects::name(object).to_string()),
+                labels,
+                spec,
+                node: node.name.clone(),
+                ip,
+            });
+        }
+    }
+    Ok(placement)
+}
+
+enum Replicas {
+    One,
+    Deployment(u64),
+    Ordinals(u64),
+    PerNode,
+}
+
+type Instance<'a> = (String, BTreeMap<String, String>, Value, Option<&'a Node>);
+
+/// The pods a workload's controller makes: names, controller labels, spec, and a node when it is fixed.
+fn instances<'a>(object: &Value, template: &Value, replicas: Replicas, topology: &'a Topology) -> Vec<Instance<'a>> {
+    let name = objects::name(object);
+    let spec = template["spec"].clone();
+    match replicas {
+        Replicas::One => vec![(name.to_string(), BTreeMap::new(), spec, None)],
+        Replicas::Deployment(count) => {
+            let hash = template_hash(template);
+            let labels = BTreeMap::from([("pod-template-hash".to_string(), hash.clone())]);
+            (0..count)
+                .map(|i| {
+                    (format!("{name}-{hash}-{}", suffix(&format!("{name}/{i}"))), labels.clone(), spec.clone(), None)
+                })
+                .collect()
+        }
+        Replicas::Ordinals(count) => (0..count)
+            .map(|i| {
+                let pod = format!("{name}-{i}");
+                let labels = BTreeMap::from([
+                    ("statefulset.kubernetes.io/pod-name".to_string(), pod.clone()),
+                    ("apps.kubernetes.io/pod-index".to_string(), i.to_string()),
+                ]);
+                let mut spec = spec.clone();
+                spec["hostname"] = Value::from(pod.clone());
+                if let Some(service) = object["spec"]["serviceName"].as_str() {
+                    spec["subdomain"] = Value::from(service);
+                }
+                (pod, labels, spec, None)
+            })
+            .collect(),
+        Replicas::PerNode => topology
+            .nodes
+            .iter()
+            .filter(|node| fits(&spec, node))
+            .map(|node| {
+                (
+                    format!("{name}-{}", suffix(&format!("{name}/{}", node.name))),
+                    BTreeMap::new(),
+                    spec.clone(),
+                    Some(node),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The node with the fewest pods among those `spec` fits on; the first such node on a tie.
+fn least_busy<'a>(spec: &Value, topology: &'a Topology, placed: &[Pod]) -> Option<&'a Node> {
+    topology
+        .nodes
+        .iter()
+        .filter(|node| fits(spec, node))
+        .min_by_key(|node| placed.iter().filter(|pod| pod.node == node.name).count())
+}
+
+/// Whether a pod with `spec` may run on `node`: the node's taint tolerated, its nodeSelector satisfied.
+fn fits(spec: &Value, node: &Node) -> bool {
+    let tolerated = node.role == Role::Worker
+        || spec["tolerations"].as_array().into_iter().flatten().any(|toleration| {
+            let key = toleration["key"].as_str();
+            let effect = toleration["effect"].as_str().unwrap_or("NoSchedule");
+            (key == Some(CONTROL_PLANE_TAINT) || (key.is_none() && toleration["operator"] == "Exists"))
+                && effect == "NoSchedule"
+        });
+    let labels = node_labels(node);
+    tolerated && objects::string_map(&spec["nodeSelector"]).iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// The labels a kind node carries: kubelet's well-known ones, the role's, and the config's.
+pub fn node_labels(node: &Node) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([
+        ("kubernetes.io/hostname".to_string(), node.name.clone()),
+        ("kubernetes.io/os".to_string(), "linux".to_string()),
+        (
+            "kubernetes.io/arch".to_string(),
+            std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64"),
+        ),
+    ]);
+    if node.role == Role::ControlPlane {
+        labels.insert(CONTROL_PLANE_TAINT.to_string(), String::new());
+    }
+    labels.extend(node.labels.iter().cloned());
+    labels
+}
+
+/// The characters Kubernetes uses for generated names (no vowels, no look-alikes).
+const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// FNV-1a, 32 bits: what the Deployment controller hashes a pod template with.
+fn fnv32a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |hash, byte| (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193))
+}
+
+/// A pod-template-hash: the template's FNV-1a in decimal, each digit mapped into the alphabet.
+fn template_hash(template: &Value) -> String {
+    fnv32a(template.to_string().as_bytes())
+        .to_string()
+        .bytes()
+        .map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// Five generated characters, stable for the same seed.
+fn suffix(seed: &str) -> String {
+    let mut hash = fnv32a(seed.as_bytes());
+    (0..5)
+        .map(|_| {
+            let c = ALPHABET[(hash % ALPHABET.len() as u32) as usize] as char;
+            hash = hash / ALPHABET.len() as u32 ^ fnv32a(&hash.to_le_bytes());
+            c
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::local::plan::topology::from_kind_config;
+
+    const KIND: &str = "nodes: [{role: control-plane}, {role: worker}, {role: worker}, {role: worker}]";
+    const LAB: &str = "\
+kind: Deployment\nmetadata: {name: app}\nspec: {replicas: 1, template: {metadata: {labels: {app: app}}, spec: {containers: [{name: w, image: lab/go-web:dev}]}}}\n---\n\
+kind: StatefulSet\nmetadata: {name: postgres}\nspec: {replicas: 2, serviceName: postgres, template: {metadata: {labels: {app: postgres}}, spec: {containers: [{image: postgres:17.6}]}}}\n---\n\
+kind: Deployment\nmetadata: {name: dns, namespace: kube-system}\nspec: {replicas: 1, template: {spec: {tolerations: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}], containers: [{image: lab/cluster-dns:dev}]}}}\n---\n\
+kind: DaemonSet\nmetadata: {name: speaker}\nspec: {template: {spec: {containers: [{image: lab/mini-lb:dev}]}}}\n---\n\
+kind: Pod\nmetadata: {name: dnsutils}\nspec: {nodeSelector: {kubernetes.io/hostname: kind-worker3}, containers: [{image: lab/dnsutils:dev}]}\n";
+
+    fn placement(scales: &[Scale]) -> Placement {
+        let topology = from_kind_config(KIND).expect("valid");
+        let manifests = Manifests::parse(LAB).expect("valid");
+        schedule(&manifests, &topology, |image| !image.starts_with("lab/mini-lb"), scales).expect("schedules")
+    }
+
+    /// Controllers name pods as Kubernetes does; a scale overrides replicas; a StatefulSet pod gets its
+    /// hostname and subdomain; untolerated taints and nodeSelectors are respected; addresses start at .2.
+    #[test]
+    fn pods_named_placed_and_addressed() {
+        let placement = placement(&[Scale { namespace: "default".into(), name: "app".into(), replicas: 4 }]);
+        let pods: Vec<(&str, &str, String)> =
+            placement.pods.iter().map(|p| (p.name.as_str(), p.node.as_str(), p.ip.to_string())).collect();
+        assert_eq!(pods.len(), 8, "{pods:?}");
+        let apps: Vec<&str> = pods.iter().filter(|p| p.0.starts_with("app-")).map(|p| p.1).collect();
+        assert_eq!(apps, ["kind-worker", "kind-worker2", "kind-worker3", "kind-worker"], "spread over workers");
+        let app = &placement.pods[0];
+        let hash = &app.labels["pod-template-hash"];
+        assert!(app.name.starts_with(&format!("app-{hash}-")) && app.name.len() == "app-".len() + hash.len() + 6);
+        assert_eq!(app.ip.to_string(), "10.244.1.2");
+        let postgres1 = placement.pods.iter().find(|p| p.name == "postgres-1").expect("postgres-1");
+        assert_eq!(
+            (postgres1.spec["hostname"].as_str(), postgres1.spec["subdomain"].as_str()),
+            (Some("postgres-1"), Some("postgres"))
+        );
+        assert_eq!(postgres1.labels["app"], "postgres");
+        let dns = placement.pods.iter().find(|p| p.namespace == "kube-system").expect("dns pod");
+        assert_eq!(dns.node, "kind-control-plane", "tolerates the taint, and the control plane is idle");
+        let dnsutils = placement.pods.iter().find(|p| p.name == "dnsutils").expect("dnsutils");
+        assert_eq!(dnsutils.node, "kind-worker3");
+        assert_eq!(dnsutils.spec["nodeName"], "kind-worker3");
+        assert_eq!(
+            placement.set_aside,
+            [SetAside { workload: "DaemonSet default/speaker".into(), image: "lab/mini-lb:dev".into() }]
+        );
+    }
+
+    /// Names are stable from run to run and distinct between replicas.
+    #[test]
+    fn stable_names() {
+        let names = |p: Placement| p.pods.into_iter().map(|p| p.name).collect::<Vec<_>>();
+        let first = names(placement(&[]));
+        assert_eq!(first, names(placement(&[])));
+        let scaled = names(placement(&[Scale { namespace: "default".into(), name: "app".into(), replicas: 4 }]));
+        let unique: std::collections::BTreeSet<&String> = scaled.iter().collect();
+        assert_eq!(unique.len(), scaled.len());
+    }
+
+    /// A pod that fits no node is an error naming the pod.
+    #[test]
+    fn unschedulable() {
+        let topology = from_kind_config("nodes: [{role: control-plane}]").expect("valid");
+        let manifests =
+            Manifests::parse("kind: Pod\nmetadata: {name: lonely}\nspec: {containers: [{image: x}]}").expect("valid");
+        let error = schedule(&manifests, &topology, |_| true, &[]).expect_err("no worker");
+        assert!(error.to_string().contains("lonely"), "{error}");
+    }
+}
