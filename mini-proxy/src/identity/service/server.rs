@@ -322,10 +322,10 @@ async fn read_request(request: Request<Incoming>) -> Result<CertifyRequest, Refu
 fn grpc_response(message: Option<Bytes>, code: Code, text: &str) -> Response<GrpcBody> {
     let mut trailers = HeaderMap::new();
     trailers.insert("grpc-status", HeaderValue::from_static(code.value()));
-    if !text.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&proto::encode_message(text)) {
-            trailers.insert("grpc-message", value);
-        }
+    if let Some(value) =
+        Some(text).filter(|t| !t.is_empty()).and_then(|t| HeaderValue::from_str(&proto::encode_message(t)).ok())
+    {
+        trailers.insert("grpc-message", value);
     }
     let mut frames: Vec<Result<Frame<Bytes>, Infallible>> = message.map(|m| Ok(Frame::data(m))).into_iter().collect();
     frames.push(Ok(Frame::trailers(trailers)));
