@@ -101,7 +101,7 @@ status: {phase: Running, podIP: 10.244.1.4}
         let pod = pod(INJECTED);
         assert!(runs_proxy(&pod) && counted_as_meshed(&pod) && is_live(&pod));
         assert_eq!(deployment_of(&pod).as_deref(), Some("web"));
-        assert_eq!(admin_address(&pod), Some("10.244.1.4:4191".parse().unwrap()));
+        assert_eq!(admin_address(&pod), Some("10.244.1.4:4191".parse().expect("an address")));
     }
 
     /// An unmeshed pod of a Deployment is placed by its ReplicaSet; it has no proxy to scrape.
@@ -136,7 +136,7 @@ status: {phase: Succeeded, podIP: 10.244.2.7}
 ");
         assert_eq!(deployment_of(&stateful), None);
         assert!(runs_proxy(&stateful) && !is_live(&stateful));
-        assert_eq!(admin_address(&stateful), Some("10.244.2.7:4191".parse().unwrap()));
+        assert_eq!(admin_address(&stateful), Some("10.244.2.7:4191".parse().expect("an address")));
         let mismatched = pod("
 metadata:
   name: odd

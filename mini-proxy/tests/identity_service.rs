@@ -430,7 +430,9 @@ fn bad_settings_exit_64() {
     use test_support::process::{clean_command, run_to_exit};
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("no-token").display().to_string();
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    // (arguments, environment, what the one line must name)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
         (&["identity", "serve", "--issuance-lifetime", "forever"], &[], "IDENTITY_ISSUANCE_LIFETIME \"forever\""),
         (&["identity", "serve"], &[("IDENTITY_TRUST_DOMAIN", "not a domain")], "IDENTITY_TRUST_DOMAIN"),
         (
