@@ -141,7 +141,7 @@ function renderEdgeList(edges) {
     return;
   }
   for (const edge of edges) {
-    const item = element("li", { "data-edge": workload(edge.from) + "->" + workload(edge.to), "data-mtls": String(edge.mtls) });
+    const item = element("li", { "data-from": workload(edge.from), "data-to": workload(edge.to), "data-mtls": String(edge.mtls) });
     item.append(
       element("span", { class: "route" }, edge.from.name + " \u2192 " + edge.to.name),
       edge.mtls ? lock(edge.server_ids) : element("span", { class: "plain", title: "not mutual TLS" }, "plaintext"),
@@ -156,7 +156,7 @@ function renderGraph(rows, edges) {
   const graph = document.getElementById("graph");
   graph.replaceChildren();
   const names = [...new Set([...rows.map(workload), ...edges.flatMap((e) => [workload(e.from), workload(e.to)])])];
-  const centre = { x: 240, y: 130 }, radius = names.length > 1 ? 90 : 0, node = 26;
+  const centre = { x: 240, y: 130 }, radius = names.length > 1 ? 90 : 0, node = 30;
   const place = new Map(names.map((name, i) => {
     const angle = Math.PI + (2 * Math.PI * i) / names.length;
     return [name, { x: centre.x + radius * Math.cos(angle), y: centre.y + radius * Math.sin(angle) }];
