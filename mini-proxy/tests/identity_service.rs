@@ -1,6 +1,9 @@
 //! `mini-proxy identity serve` for real on loopback: the service runs in-process with a kube client
 //! over the mocked API server (every Secret, ConfigMap and TokenReview request asserted and answered as
-//! the API server would), and the proxy's own identity client certifies with it over TLS and HTTP/2.
+//! the API server would), and the proxy's own identity client certifies with it over TLS and HTTP/2;
+//! last, as root, in a mesh of network namespaces where two proxies certify and then talk mutual TLS.
+
+mod support;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,7 +55,11 @@ impl Running {
 }
 
 async fn start(client: kube::Client) -> Running {
-    let certify = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    start_on(client, TcpListener::bind("127.0.0.1:0").await.expect("bind")).await
+}
+
+/// The service, answering Certify on `certify`.
+async fn start_on(client: kube::Client, certify: TcpListener) -> Running {
     let admin = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let (addr, admin_addr) = (certify.local_addr().expect("addr"), admin.local_addr().expect("addr"));
     let cli = Cli::try_parse_from(["identity", "--shutdown-grace", "5s"]).expect("flags");
@@ -455,4 +462,95 @@ fn bad_settings_exit_64() {
         assert!(finished.stderr.contains(expected), "{args:?}: {}", finished.stderr);
         assert_eq!(finished.stderr.trim_end().lines().count(), 1, "one line: {}", finished.stderr);
     }
+}
+
+/// A listener bound to `addr` inside the network namespace `namespace`, from this process: a thread
+/// moves into the namespace, binds, and ends; the socket stays in the namespace it was made in.
+fn bind_in(namespace: &str, addr: &str) -> TcpListener {
+    let path = format!("/run/netns/{namespace}");
+    let addr = addr.to_string();
+    let listener = std::thread::spawn(move || {
+        use std::os::fd::AsFd;
+        let file = std::fs::File::open(&path).expect("the namespace's file");
+        rustix::thread::move_into_link_name_space(file.as_fd(), Some(rustix::thread::LinkNameSpaceType::Network))
+            .expect("setns");
+        std::net::TcpListener::bind(&addr).expect("bind in the namespace")
+    })
+    .join()
+    .expect("the binding thread");
+    listener.set_nonblocking(true).expect("non-blocking");
+    TcpListener::from_std(listener).expect("a tokio listener")
+}
+
+/// The whole path in a mesh of network namespaces: the identity service in a pod of its own, two
+/// proxies with no certificate of their own that certify with it over the bridge (each token reviewed
+/// as its ServiceAccount's), turn ready, and then carry a request over mutual TLS in which each side
+/// knows the other by the identity the service issued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxies_certified_by_the_service_talk_mutual_tls() {
+    use support::{Mesh, PROXY_UID, PodSpec, sample};
+    let pods = [
+        PodSpec { name: "client", meshed: true },
+        PodSpec { name: "server", meshed: true },
+        PodSpec { name: "identity", meshed: false },
+    ];
+    let Some(mut mesh) = tokio::task::block_in_place(|| Mesh::new(&pods, "")) else { return };
+    let (client, mut api) = mock_client();
+    let running = start_on(client, bind_in(&mesh.pod("identity").ns.name, "0.0.0.0:8080")).await;
+    let (_, map) = answer_first_start(&mut api).await;
+    let anchors = anchors(&map);
+    let service_addr = format!("{}:8080", mesh.pod("identity").ip);
+
+    // Each pod's projected token, readable by the proxy's user only.
+    let mut tokens = Vec::new();
+    for pod in ["client", "server"] {
+        let path = mesh.path(&format!("{pod}-token"));
+        std::fs::write(&path, format!("token-of-{pod}")).expect("token");
+        std::os::unix::fs::chown(&path, Some(PROXY_UID), Some(PROXY_UID)).expect("chown");
+        tokens.push(path.display().to_string());
+    }
+    for (pod, token) in ["client", "server"].into_iter().zip(&tokens) {
+        let identity = format!("{pod}.default.serviceaccount.identity.linkerd.cluster.local");
+        // One word, `--flag=PEM`: the PEM text starts with dashes.
+        let anchors_flag = format!("--trust-anchors={anchors}");
+        let flags = [
+            "--identity-svc-addr",
+            &service_addr,
+            "--identity-svc-name",
+            SERVICE_NAME,
+            "--identity-token-file",
+            token,
+            "--identity",
+            &identity,
+            &anchors_flag,
+        ];
+        tokio::task::block_in_place(|| mesh.start_proxy_no_wait(pod, &flags));
+    }
+    // Two reviews, in whichever order the proxies asked: each token is its own ServiceAccount's.
+    for _ in 0..2 {
+        let review = api.next_request().await.expect(Method::POST, REVIEWS);
+        let token = review.body()["spec"]["token"].as_str().unwrap_or_default().to_string();
+        let pod = token.strip_prefix("token-of-").unwrap_or_else(|| panic!("an unexpected token {token:?}"));
+        let mut answer = review.body().clone();
+        answer["status"] = service_account(pod);
+        review.respond(answer);
+    }
+    tokio::task::block_in_place(|| {
+        mesh.wait_ready("client");
+        mesh.wait_ready("server");
+        mesh.app("server", &["http", "8080", "server"]);
+        let url = format!("http://{}:8080/", mesh.pod("server").ip);
+        let reply = mesh.curl("client", &["-o", "/dev/null", "-w", "%{http_code}", &url]);
+        assert_eq!(String::from_utf8_lossy(&reply.stdout), "200", "{}", String::from_utf8_lossy(&reply.stderr));
+        let client_id = "client.default.serviceaccount.identity.linkerd.cluster.local";
+        let server_id = "server.default.serviceaccount.identity.linkerd.cluster.local";
+        let inbound = mesh.metrics("server");
+        let labels = [("direction", "inbound"), ("tls", "true"), ("client_id", client_id)];
+        assert_eq!(sample(&inbound, "request_total", &labels), Some(1.0), "{inbound}");
+        let outbound = mesh.metrics("client");
+        let labels = [("direction", "outbound"), ("tls", "true"), ("server_id", server_id)];
+        assert_eq!(sample(&outbound, "response_total", &labels), Some(1.0), "{outbound}");
+    });
+    drop(mesh);
+    running.stop().await;
 }

@@ -292,6 +292,10 @@ items:
         text.split_whitespace().map(str::to_string).collect()
     }
 
+    fn reference(text: &str) -> ResourceRef {
+        ResourceRef::parse(&words(text)).expect("a valid reference")
+    }
+
     fn summary(resources: &[Resource]) -> Vec<String> {
         resources
             .iter()
@@ -306,17 +310,17 @@ items:
     /// the Pending meshed one counts as meshed but has no address to scrape, the Failed one not at all.
     #[test]
     fn deployments() {
-        let deployments = resources(&snapshot(), &ResourceRef::parse(&words("deployments")).expect("a valid reference"), Some("default"));
+        let deployments = resources(&snapshot(), &reference("deployments"), Some("default"));
         assert_eq!(summary(&deployments), ["default/app 2/3 [10.244.1.4:4191]", "default/app2 0/1 []"]);
-        let one = resources(&snapshot(), &ResourceRef::parse(&words("deploy/app2")).expect("a valid reference"), Some("default"));
+        let one = resources(&snapshot(), &reference("deploy/app2"), Some("default"));
         assert_eq!(summary(&one), ["default/app2 0/1 []"]);
-        assert!(resources(&snapshot(), &ResourceRef::parse(&words("deploy")).expect("a valid reference"), Some("other")).is_empty());
+        assert!(resources(&snapshot(), &reference("deploy"), Some("other")).is_empty());
     }
 
     /// Pods and namespaces: every live pod is a row; every namespace listed or holding pods is one.
     #[test]
     fn pods_and_namespaces() {
-        let pods = resources(&snapshot(), &ResourceRef::parse(&words("po")).expect("a valid reference"), None);
+        let pods = resources(&snapshot(), &reference("po"), None);
         assert_eq!(
             summary(&pods),
             [
@@ -327,7 +331,7 @@ items:
                 "default/postgres-0 0/1 []",
             ]
         );
-        let namespaces = resources(&snapshot(), &ResourceRef::parse(&words("ns")).expect("a valid reference"), None);
+        let namespaces = resources(&snapshot(), &reference("ns"), None);
         assert_eq!(summary(&namespaces), ["default/default 2/5 [10.244.1.4:4191]", "monitoring/monitoring 0/0 []"]);
     }
 
@@ -353,14 +357,14 @@ items:
     /// What the command line may say, and the labels `--to` selects on.
     #[test]
     fn references() {
-        let app = ResourceRef::parse(&words("deploy app")).expect("a valid reference");
+        let app = reference("deploy app");
         assert_eq!(app, ResourceRef { kind: ResourceKind::Deployment, name: Some("app".into()) });
-        assert_eq!(ResourceRef::parse(&words("deployment/app")).expect("a valid reference"), app);
+        assert_eq!(reference("deployment/app"), app);
         let labels = |r: &ResourceRef| r.destination_labels("default");
         assert_eq!(labels(&app), [("dst_namespace".into(), "default".into()), ("dst_deployment".into(), "app".into())]);
-        let pod = ResourceRef::parse(&words("po/postgres-0")).expect("a valid reference");
+        let pod = reference("po/postgres-0");
         assert_eq!(labels(&pod)[1], ("dst_pod".into(), "postgres-0".into()));
-        let ns = ResourceRef::parse(&words("ns/lab")).expect("a valid reference");
+        let ns = reference("ns/lab");
         assert_eq!(labels(&ns), [("dst_namespace".into(), "lab".into())]);
         for bad in ["services", "deploy/", "deploy/a b", "a b c", ""] {
             let error = ResourceRef::parse(&words(bad)).expect_err(bad);
