@@ -1,4 +1,4 @@
-//! The command line: `lab up | check | bench | down`, with `--dry-run`, the image tag and the cluster name.
+//! The command line: `lab up | check | bench | down | local`, with `--dry-run`, the image tag and the cluster name.
 //! Values are checked as they are parsed, so a bad one is one clear line and no command runs.
 
 use std::path::PathBuf;
@@ -28,6 +28,9 @@ pub struct Cli {
     /// The workspace root (holding the Dockerfile and deploy/); default: found upward from the current directory.
     #[arg(long, global = true, env = "LAB_WORKSPACE")]
     pub workspace: Option<PathBuf>,
+    /// Where `lab local` finds go-web, cluster-dns and dnsutils; default: beside the lab binary.
+    #[arg(long, global = true, env = "LAB_BIN_DIR")]
+    pub bin_dir: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -41,6 +44,15 @@ pub enum Verb {
     Bench,
     /// Delete the kind cluster.
     Down,
+    /// The walkthrough on this machine, without kind: namespaces as nodes and pods (root, Linux).
+    Local {
+        /// Leave the lab up at the end, and print how to look around.
+        #[arg(long)]
+        keep: bool,
+        /// Only remove a kept lab, or what a run that died left.
+        #[arg(long, conflicts_with = "keep")]
+        clean: bool,
+    },
 }
 
 /// A Docker tag: letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, at most 128 characters.
@@ -88,5 +100,13 @@ mod tests {
         assert!(error.contains("expected a kind cluster name"), "{error}");
         assert!(parse(&["up", "--tag", "-x"]).is_err());
         assert!(parse(&["sideways"]).is_err());
+    }
+
+    /// `lab local` takes --keep or --clean, not both.
+    #[test]
+    fn local_flags() {
+        assert_eq!(parse(&["local"]).expect("valid").command, Verb::Local { keep: false, clean: false });
+        assert_eq!(parse(&["local", "--keep"]).expect("valid").command, Verb::Local { keep: true, clean: false });
+        assert!(parse(&["local", "--keep", "--clean"]).is_err());
     }
 }

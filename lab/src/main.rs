@@ -25,6 +25,9 @@ fn main() -> ExitCode {
 /// Runs the subcommand; false when it ran but found failures (`check`).
 fn run(cli: &Cli) -> anyhow::Result<bool> {
     let workspace = workspace(cli.workspace.as_deref())?;
+    if let Verb::Local { keep, clean } = cli.command {
+        return local(cli, workspace, keep, clean);
+    }
     let dockerfile = workspace.join("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).with_context(|| format!("cannot read {}", dockerfile.display()))?;
     let settings = Settings { cluster: cli.cluster.clone(), tag: cli.tag.clone(), targets: images::targets(&text)? };
@@ -47,7 +50,24 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             return Ok(passed);
         }
         Verb::Bench => bail!("{}", BENCH_NOT_YET),
+        Verb::Local { .. } => unreachable!("handled above"),
     }
+    Ok(true)
+}
+
+/// `lab local`: the walkthrough in network namespaces on this machine (or `--clean`).
+fn local(cli: &Cli, workspace: PathBuf, keep: bool, clean: bool) -> anyhow::Result<bool> {
+    if cli.dry_run {
+        bail!("lab local has no --dry-run: it prints every command it runs as it runs them");
+    }
+    if clean {
+        let removed = lab::local::walk::clean();
+        println!("removed {} network namespaces: {}", removed.len(), removed.join(" "));
+        return Ok(true);
+    }
+    let beside = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let bin_dir = cli.bin_dir.clone().or(beside).context("cannot tell where the lab binary is: pass --bin-dir")?;
+    lab::local::walk::run(&lab::local::walk::Options { workspace, bin_dir, keep })?;
     Ok(true)
 }
 
@@ -69,6 +89,7 @@ fn dry_run(verb: Verb, settings: &Settings, workspace: &Path, missing: &[tools::
             }
         }
         Verb::Bench => bail!("{}", BENCH_NOT_YET),
+        Verb::Local { .. } => unreachable!("lab local has no dry run"),
     }
     Ok(text)
 }
@@ -79,6 +100,7 @@ fn verb_name(verb: Verb) -> &'static str {
         Verb::Check => "check",
         Verb::Bench => "bench",
         Verb::Down => "down",
+        Verb::Local { .. } => "local",
     }
 }
 

@@ -28,6 +28,7 @@ pub fn needed(verb: Verb) -> &'static [Tool] {
         Verb::Check => &[DOCKER, KUBECTL],
         Verb::Bench => &[KUBECTL],
         Verb::Down => &[KIND],
+        Verb::Local { .. } => &[KUBECTL],
     }
 }
 

@@ -8,4 +8,6 @@
 //! iptables, processes, cleanup; it knows nothing of Kubernetes objects), and [`walk`] plays the
 //! walkthrough's steps with both, printing what it ran and what it saw.
 
+pub mod host;
 pub mod plan;
+pub mod walk;

@@ -100,7 +100,18 @@ fn chain_hash(text: &str) -> String {
     (0..16).map(|i| ALPHABET[(bits >> (75 - 5 * i) & 31) as usize] as char).collect()
 }
 
-/// The nat table kube-proxy writes on every node, for `iptables-restore --noflush`.
+/// A node's whole nat table, for `iptables-restore` (which replaces the table): kube-proxy's rules for
+/// `ports`, then kindnet's masquerading of traffic that leaves the pod network.
+pub fn nat_table(ports: &[ServicePort], cluster_cidr: Cidr) -> String {
+    let mut text = nat_rules(ports, cluster_cidr);
+    text.truncate(text.len() - "COMMIT\n".len());
+    text = text.replacen(":KUBE-SERVICES", ":KIND-MASQ-AGENT - [0:0]\n:KUBE-SERVICES", 1);
+    text.push_str(&masquerade_rules(cluster_cidr));
+    text.push_str("COMMIT\n");
+    text
+}
+
+/// The nat rules kube-proxy writes on every node, as one iptables-restore table.
 pub fn nat_rules(ports: &[ServicePort], cluster_cidr: Cidr) -> String {
     let live: Vec<&ServicePort> = ports.iter().filter(|p| !p.endpoints.is_empty()).collect();
     let mut chains =
@@ -177,13 +188,12 @@ pub fn nat_rules(ports: &[ServicePort], cluster_cidr: Cidr) -> String {
 
 /// kindnet's masquerading on every node: traffic leaving the pod network for elsewhere (the upstream
 /// DNS server) leaves with the node's address, so the answer finds its way back.
-pub fn masquerade_rules(cluster_cidr: Cidr) -> String {
+fn masquerade_rules(cluster_cidr: Cidr) -> String {
     format!(
-        "*nat\n:KIND-MASQ-AGENT - [0:0]\n\
+        "\
          -A POSTROUTING -m addrtype ! --dst-type LOCAL -m comment --comment \"kind-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom KIND-MASQ-AGENT chain\" -j KIND-MASQ-AGENT\n\
          -A KIND-MASQ-AGENT -d {cluster_cidr} -m comment --comment \"kind-masq-agent: local traffic is not subject to MASQUERADE\" -j RETURN\n\
-         -A KIND-MASQ-AGENT -m comment --comment \"kind-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)\" -j MASQUERADE\n\
-         COMMIT\n"
+         -A KIND-MASQ-AGENT -m comment --comment \"kind-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)\" -j MASQUERADE\n"
     )
 }
 
@@ -248,5 +258,12 @@ mod tests {
         let text = nat_rules(&ports, "10.244.0.0/16".parse().expect("valid"));
         assert!(text.contains("-A KUBE-NODEPORTS -p tcp -m comment --comment \"default/nodeport-service:echo\" -m tcp --dport 30040 -j KUBE-EXT-"), "{text}");
         assert!(!text.contains("10.96.5.6"), "no endpoints, no rule");
+        let table = nat_table(&ports, "10.244.0.0/16".parse().expect("valid"));
+        assert!(
+            table.starts_with("*nat\n:KIND-MASQ-AGENT - [0:0]\n:KUBE-SERVICES")
+                && table.ends_with("-j MASQUERADE\nCOMMIT\n"),
+            "{table}"
+        );
+        assert_eq!(table.matches("COMMIT").count(), 1);
     }
 }

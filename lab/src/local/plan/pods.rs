@@ -115,10 +115,11 @@ pub fn schedule(
             placement.set_aside.push(SetAside { workload, image: (*image).to_string() });
             continue;
         }
+        let owner = (kind.to_string(), objects::name(object).to_string());
         for (name, mut labels, mut spec, fixed_node) in instances(object, &template, replicas, topology) {
             let node = match fixed_node {
                 Some(node) => node,
-                None => least_busy(&spec, topology, &placement.pods)
+                None => least_busy(&spec, &owner, topology, &placement.pods)
                     .ok_or_else(|| PlanError::Unschedulable { pod: name.clone() })?,
             };
             let host =
@@ -136,7 +137,7 @@ pub fn schedule(
             placement.pods.push(Pod {
                 name,
                 namespace: objects::namespace(object).to_string(),
-                owner: (kind.to_string(), objects::name(object).to_string()),
+                owner: owner.clone(),
                 labels,
                 spec,
                 node: node.name.clone(),
@@ -202,13 +203,13 @@ fn instances<'a>(object: &Value, template: &Value, replicas: Replicas, topology:
     }
 }
 
-/// The node with the fewest pods among those `spec` fits on; the first such node on a tie.
-fn least_busy<'a>(spec: &Value, topology: &'a Topology, placed: &[Pod]) -> Option<&'a Node> {
-    topology
-        .nodes
-        .iter()
-        .filter(|node| fits(spec, node))
-        .min_by_key(|node| placed.iter().filter(|pod| pod.node == node.name).count())
+/// Among the nodes `spec` fits on, the one with the fewest pods of the same workload (the scheduler's
+/// default spreading of replicas over hostnames), then the fewest pods; the first such node on a tie.
+fn least_busy<'a>(spec: &Value, owner: &(String, String), topology: &'a Topology, placed: &[Pod]) -> Option<&'a Node> {
+    topology.nodes.iter().filter(|node| fits(spec, node)).min_by_key(|node| {
+        let here = placed.iter().filter(|pod| pod.node == node.name);
+        (here.clone().filter(|pod| &pod.owner == owner).count(), here.count())
+    })
 }
 
 /// Whether a pod with `spec` may run on `node`: the node's taint tolerated, its nodeSelector satisfied.
