@@ -157,7 +157,12 @@ fn the_dashboard_shows_the_mesh() {
     let chart = element(&dom, "<div class=\"chart\" data-chart=\"default/server\"", "</svg>");
     assert!(chart.contains("<polyline class=\"p99\" points=\"") && !chart.contains("points=\"\""), "{chart}");
 
-    let screenshot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/dashboard.png");
+    // Into the target directory, so a test run leaves the tree clean; `UPDATE_SCREENSHOT=1` writes the
+    // README's copy instead.
+    let screenshot = match std::env::var_os("UPDATE_SCREENSHOT") {
+        Some(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/dashboard.png"),
+        None => Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png"),
+    };
     let _ = std::fs::remove_file(&screenshot);
     run_browser(&mesh, &browser, &[&format!("--screenshot={}", screenshot.display()), "--window-size=1200,800"], &url);
     let png = std::fs::read(&screenshot).expect("the screenshot was saved");
