@@ -17,6 +17,11 @@ pub fn stop() {
     *STOPPING.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = true;
 }
 
+/// Whether a stop was asked for.
+pub fn stopping() -> bool {
+    *STOPPING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Runs `f` unless stopping, with no stop starting meanwhile.
 pub fn unless_stopping<T>(f: impl FnOnce() -> Result<T, HostError>) -> Result<T, HostError> {
     let stopping = STOPPING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

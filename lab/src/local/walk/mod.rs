@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use crate::local::host::{HostError, cleanup, process, signals};
+use crate::local::host::{HostError, cleanup, process, shell, signals};
 use crate::local::plan::objects::Manifests;
 use crate::local::plan::pods::{Pod, Scale};
 use crate::local::plan::services::Phase;
@@ -106,6 +106,13 @@ pub fn run(options: &Options) -> Result<(), LocalError> {
         .map_err(|e| LocalError::Prerequisite(format!("cannot watch for signals: {e}")))?;
     fs::create_dir_all(&machine.state_dir).map_err(HostError::file(&machine.state_dir))?;
     let result = walk(&plan, &machine);
+    if result.is_err() && shell::stopping() {
+        // The failure is the stop itself (a command refused, a namespace gone): the signal's thread is
+        // removing the lab and exits with the signal's status; it must not be raced to a different exit.
+        loop {
+            std::thread::park();
+        }
+    }
     match (&result, options.keep) {
         (Ok(()), true) => print!("{}", steps::explore(&plan, &machine)),
         (Err(_), true) => println!("# --keep: the lab is left up as it failed; `lab local --clean` removes it"),
