@@ -25,9 +25,6 @@ fn main() -> ExitCode {
 /// Runs the subcommand; false when it ran but found failures (`check`).
 fn run(cli: &Cli) -> anyhow::Result<bool> {
     let workspace = workspace(cli.workspace.as_deref())?;
-    if let Verb::Local { keep, clean } = cli.command {
-        return local(cli, workspace, keep, clean);
-    }
     let dockerfile = workspace.join("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).with_context(|| format!("cannot read {}", dockerfile.display()))?;
     let settings = Settings { cluster: cli.cluster.clone(), tag: cli.tag.clone(), targets: images::targets(&text)? };
@@ -50,7 +47,7 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             return Ok(passed);
         }
         Verb::Bench => bail!("{}", BENCH_NOT_YET),
-        Verb::Local { .. } => unreachable!("handled above"),
+        Verb::Local { keep, clean } => return local(cli, workspace, keep, clean),
     }
     Ok(true)
 }
@@ -89,7 +86,7 @@ fn dry_run(verb: Verb, settings: &Settings, workspace: &Path, missing: &[tools::
             }
         }
         Verb::Bench => bail!("{}", BENCH_NOT_YET),
-        Verb::Local { .. } => unreachable!("lab local has no dry run"),
+        Verb::Local { .. } => bail!("lab local has no --dry-run: it prints every command it runs as it runs them"),
     }
     Ok(text)
 }

@@ -44,7 +44,7 @@ impl Manifests {
         for (key, value) in object["data"].as_object().into_iter().flatten() {
             let text = value.as_str().unwrap_or_default();
             let text =
-                if kind == "Secret" { decode_base64(text).map_err(|_| bad_secret(name, key))? } else { text.into() };
+                if kind == "Secret" { decode_base64(text).ok_or_else(|| bad_secret(name, key))? } else { text.into() };
             values.insert(key.clone(), text);
         }
         for (key, value) in object["stringData"].as_object().into_iter().flatten() {
@@ -79,7 +79,7 @@ pub fn string_map(value: &Value) -> BTreeMap<String, String> {
 }
 
 /// Standard base64 (RFC 4648, padding optional) to UTF-8 text: how Secret `data` is stored.
-pub fn decode_base64(text: &str) -> Result<String, ()> {
+pub fn decode_base64(text: &str) -> Option<String> {
     let mut bits = 0u32;
     let mut count = 0;
     let mut bytes = Vec::with_capacity(text.len() * 3 / 4);
@@ -90,7 +90,7 @@ pub fn decode_base64(text: &str) -> Result<String, ()> {
             b'0'..=b'9' => c - b'0' + 52,
             b'+' => 62,
             b'/' => 63,
-            _ => return Err(()),
+            _ => return None,
         };
         bits = bits << 6 | u32::from(value);
         count += 6;
@@ -99,7 +99,7 @@ pub fn decode_base64(text: &str) -> Result<String, ()> {
             bytes.push((bits >> count & 0xff) as u8);
         }
     }
-    String::from_utf8(bytes).map_err(|_| ())
+    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]
@@ -111,10 +111,10 @@ mod tests {
     #[test]
     fn base64_round_trip() {
         for plain in ["", "f", "fo", "foo", "mysecretpassword"] {
-            assert_eq!(decode_base64(&base64(plain.as_bytes())).as_deref(), Ok(plain));
+            assert_eq!(decode_base64(&base64(plain.as_bytes())).as_deref(), Some(plain));
         }
-        assert_eq!(decode_base64("Zm8").as_deref(), Ok("fo"));
-        assert!(decode_base64("not base64!").is_err());
+        assert_eq!(decode_base64("Zm8").as_deref(), Some("fo"));
+        assert!(decode_base64("not base64!").is_none());
     }
 
     /// A Secret's data is decoded, a ConfigMap's kept, and a missing one named with who wanted it.

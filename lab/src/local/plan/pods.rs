@@ -265,7 +265,7 @@ fn suffix(seed: &str) -> String {
     (0..5)
         .map(|_| {
             let c = ALPHABET[(hash % ALPHABET.len() as u32) as usize] as char;
-            hash = hash / ALPHABET.len() as u32 ^ fnv32a(&hash.to_le_bytes());
+            hash = (hash / ALPHABET.len() as u32) ^ fnv32a(&hash.to_le_bytes());
             c
         })
         .collect()

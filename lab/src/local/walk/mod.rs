@@ -211,8 +211,7 @@ fn walk(plan: &Plan, machine: &Machine) -> Result<(), LocalError> {
     for line in cluster::build(plan)? {
         println!("{line}");
     }
-    let mut running = Running::default();
-    running.internet = Some(cluster::start_internet(machine)?);
+    let mut running = Running { programs: vec![cluster::start_internet(machine)?], ..Running::default() };
     for aside in &plan.placement.set_aside {
         println!("# not run yet by lab local: {} ({})", aside.workload, aside.image);
     }
@@ -233,8 +232,8 @@ fn walk(plan: &Plan, machine: &Machine) -> Result<(), LocalError> {
 /// The programs started and each pod's phase.
 #[derive(Default)]
 struct Running {
-    internet: Option<process::Started>,
-    pods: Vec<process::Started>,
+    /// Kept so the children are ours until the end; the cleanup stops them through their namespaces.
+    programs: Vec<process::Started>,
     phases: BTreeMap<String, Phase>,
 }
 
@@ -257,7 +256,7 @@ impl Running {
             kubelet::wait_ready(plan, machine, pod, program)?;
             self.phases.insert(pod.name.clone(), Phase::Ready);
         }
-        self.pods.extend(started);
+        self.programs.extend(started);
         cluster::publish(plan, machine, &self.phases)
     }
 }
