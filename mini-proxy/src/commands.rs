@@ -1,5 +1,5 @@
-//! The one-shot subcommands: `init` (the iptables rules), `inject` (meshing manifests) and `identity issue`
-//! (minting credentials). `run`, the proxy itself, is in [`crate::config`] and [`crate::run`]; `stat` in
+//! The one-shot subcommands: `init` (the iptables rules), `inject` (meshing manifests), `identity issue`
+//! (minting credentials) and `identity install` (the identity service's issuer, as objects to create). `run`, the proxy itself, is in [`crate::config`] and [`crate::run`]; `stat` in
 //! [`crate::stat::command`].
 
 use std::path::PathBuf;
@@ -237,4 +237,55 @@ fn issue_files(args: &IssueArgs) -> Result<Identity, IssueFailure> {
     files::write(&args.out, &leaf.cert_pem, &leaf.key_pem, &authority.minted.cert_pem)
         .map_err(|e| failed(&args.out.display().to_string(), &e))?;
     Ok(identity)
+}
+
+/// `mini-proxy identity install`: a new trust anchor and issuer as the objects the identity service reads,
+/// printed as a `v1` List for `kubectl create -f -`, as `linkerd install` makes them in the CLI: the
+/// `kubernetes.io/tls` Secret `linkerd-identity-issuer` and the ConfigMap `linkerd-identity-trust-roots`
+/// in the control plane's namespace, and a copy of that ConfigMap in each namespace whose proxies refer to
+/// it (`inject --identity-trust-anchors-config-map`). The anchor's key is not printed: nothing needs it
+/// until the issuer is replaced.
+#[derive(Clone, Debug, clap::Args)]
+pub struct InstallArgs {
+    /// The trust domain identities are named in.
+    #[arg(long, default_value = DEFAULT_TRUST_DOMAIN)]
+    pub trust_domain: String,
+    /// A namespace of meshed pods that gets its own copy of the trust-roots ConfigMap (repeatable).
+    #[arg(long = "trust-roots-namespace")]
+    pub trust_roots_namespaces: Vec<String>,
+}
+
+/// Runs `identity install`; returns the process exit code.
+pub fn install(args: InstallArgs) -> u8 {
+    match install_list(&args) {
+        Ok(list) => {
+            println!("{list}");
+            0
+        }
+        Err(message) => {
+            eprintln!("mini-proxy identity install: {message}");
+            server_runtime::EXIT_CONFIG
+        }
+    }
+}
+
+fn install_list(args: &InstallArgs) -> Result<serde_json::Value, String> {
+    use crate::identity::service::issuer::{IssuerObjects, new_issuer_secret, trust_roots_config_map};
+    let trust_domain = Identity::parse(&args.trust_domain)
+        .map_err(|e| format!("invalid --trust-domain {:?}: {}", args.trust_domain, e.reason))?
+        .to_string();
+    if let Some(bad) = args.trust_roots_namespaces.iter().find(|n| !crate::inject::settings::is_dns_label(n)) {
+        return Err(format!("invalid --trust-roots-namespace {bad:?}: expected a namespace name such as default"));
+    }
+    let objects = IssuerObjects::linkerd(crate::identity::name::CONTROL_PLANE_NAMESPACE);
+    let secret = new_issuer_secret(&objects, &trust_domain)?;
+    let anchors = secret.data.as_ref().and_then(|data| data.get("ca.crt")).map(|pem| pem.0.clone()).unwrap_or_default();
+    let anchors = String::from_utf8(anchors).map_err(|e| e.to_string())?;
+    let mut items = vec![serde_json::to_value(&secret).map_err(|e| e.to_string())?];
+    let namespaces = std::iter::once(&objects.namespace).chain(&args.trust_roots_namespaces);
+    for namespace in namespaces {
+        let map = trust_roots_config_map(namespace, &objects.config_map, &anchors);
+        items.push(serde_json::to_value(&map).map_err(|e| e.to_string())?);
+    }
+    Ok(serde_json::json!({ "apiVersion": "v1", "kind": "List", "items": items }))
 }

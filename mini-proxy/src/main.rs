@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mini_proxy::commands::{self, InitArgs, IssueArgs};
+use mini_proxy::commands::{self, InitArgs, InstallArgs, IssueArgs};
 use mini_proxy::config::{RunArgs, RunConfig};
 use mini_proxy::dashboard::{self, DashboardArgs, DashboardConfig};
 use mini_proxy::identity::service::{self, ServeArgs, ServeConfig};
@@ -43,6 +43,8 @@ enum Command {
 enum IdentityCommand {
     /// Issue a certificate for one identity into a proxy's identity directory.
     Issue(IssueArgs),
+    /// Print a new trust anchor and issuer as the Secret and ConfigMaps `identity serve` reads (a v1 List).
+    Install(InstallArgs),
     /// Run the identity service: sign proxies' CSRs for their ServiceAccount's identity (Certify, :8080).
     Serve(Box<ServeArgs>),
 }
@@ -170,6 +172,7 @@ fn main() -> ExitCode {
             server_runtime::EXIT_CONFIG
         }
         Command::Identity(IdentityCommand::Issue(args)) => commands::issue(args),
+        Command::Identity(IdentityCommand::Install(args)) => commands::install(args),
         Command::Identity(IdentityCommand::Serve(_)) => {
             eprintln!("mini-proxy: put `identity serve` first: mini-proxy identity serve [OPTIONS]");
             server_runtime::EXIT_CONFIG

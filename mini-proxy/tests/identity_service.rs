@@ -273,6 +273,66 @@ async fn second_start_reuses_the_issuer() {
     second.stop().await;
 }
 
+/// `identity install` prints the Secret and ConfigMaps a service then starts from without creating
+/// anything: its issuer signs, chained to the anchor every printed ConfigMap (the control plane's and
+/// each meshed namespace's copy) publishes. Bad namespaces are refused with exit 64.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installed_objects_are_what_the_service_reads() {
+    let install = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mini-proxy"))
+            .args(["identity", "install"])
+            .args(args)
+            .output()
+            .expect("mini-proxy runs")
+    };
+    let printed = install(&["--trust-roots-namespace", "default", "--trust-roots-namespace", "emojivoto"]);
+    assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+    let list: Value = serde_json::from_slice(&printed.stdout).expect("a JSON List");
+    assert_eq!(list["kind"], "List");
+    let items = list["items"].as_array().expect("items");
+    let placed: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|item| {
+            let field = |path: &str| item.pointer(path).and_then(Value::as_str).unwrap_or_default();
+            (field("/kind"), field("/metadata/namespace"), field("/metadata/name"))
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            ("Secret", "linkerd", "linkerd-identity-issuer"),
+            ("ConfigMap", "linkerd", "linkerd-identity-trust-roots"),
+            ("ConfigMap", "default", "linkerd-identity-trust-roots"),
+            ("ConfigMap", "emojivoto", "linkerd-identity-trust-roots"),
+        ]
+    );
+    let secret: Secret = serde_json::from_value(items[0].clone()).expect("a Secret");
+    let maps: Vec<ConfigMap> =
+        items[1..].iter().map(|m| serde_json::from_value(m.clone()).expect("a ConfigMap")).collect();
+    assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/tls"));
+    assert!(maps.iter().all(|map| anchors(map) == secret_field(&secret, "ca.crt")));
+
+    let (client_to_api, mut api) = mock_client();
+    let running = start(client_to_api).await;
+    let get_secret = api.next_request().await;
+    assert_eq!((get_secret.method(), get_secret.path()), (&Method::GET, SECRET));
+    get_secret.respond(items[0].clone());
+    let get_map = api.next_request().await;
+    assert_eq!((get_map.method(), get_map.path()), (&Method::GET, CONFIG_MAP));
+    get_map.respond(items[1].clone());
+    let (_dir, token) = token_file();
+    let proxy = client(running.addr, SERVICE_NAME, WEB, &anchors(&maps[1]), token);
+    let certifying = tokio::spawn(async move { proxy.certify().await });
+    // The next request is the TokenReview: nothing was created.
+    answer_review(&mut api, audience(), service_account("web")).await;
+    assert_eq!(certifying.await.expect("task").expect("certified").identity.as_str(), WEB);
+    running.stop().await;
+
+    let refused = install(&["--trust-roots-namespace", "Default"]);
+    assert_eq!(refused.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--trust-roots-namespace \"Default\""));
+}
+
 /// A token the API server does not authenticate is refused with FailedPrecondition.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthenticated_tokens_are_refused() {

@@ -13,6 +13,7 @@ use super::settings::InjectSettings;
 use super::volumes::{END_ENTITY, END_ENTITY_PATH, TOKEN, TOKEN_DIR, mount};
 use super::yaml::Node;
 use crate::identity::name::CONTROL_PLANE_NAMESPACE;
+use crate::identity::service::issuer::TRUST_ROOTS_KEY;
 
 /// The proxy container's name.
 pub const PROXY_CONTAINER: &str = "linkerd-proxy";
@@ -93,6 +94,13 @@ fn env(pod: &PodSettings, mesh: &InjectSettings) -> Vec<Node> {
             ("name", Node::str("LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS")),
             ("value", Node::block(pem)),
         ]));
+    } else if let Some(config_map) = &mesh.trust_anchors_config_map {
+        // ConfigMaps cannot be referred to across namespaces: this one lives beside the pod.
+        let key = Node::map([("name", Node::str(config_map)), ("key", Node::str(TRUST_ROOTS_KEY))]);
+        env.push(Node::map([
+            ("name", Node::str("LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS")),
+            ("valueFrom", Node::map([("configMapKeyRef", key)])),
+        ]));
     }
     env.extend([
         value("LINKERD2_PROXY_IDENTITY_TRUST_DOMAIN", trust_domain),
@@ -135,6 +143,19 @@ mod tests {
         let names: Vec<_> = proxy.get("env").expect("env").items().iter().filter_map(|e| e.get_str("name")).collect();
         let position = |name| names.iter().position(|n| *n == name);
         assert!(position("_pod_sa") < position("LINKERD2_PROXY_IDENTITY_LOCAL_NAME"), "defined before use");
+    }
+
+    /// With a ConfigMap named, the anchors come from its `ca-bundle.crt` in the pod's namespace.
+    #[test]
+    fn trust_anchors_from_a_config_map() {
+        let pod = PodSettings::read(None, &HashMap::new()).expect("defaults");
+        let mesh = InjectSettings { trust_anchors_config_map: Some("roots".into()), ..InjectSettings::default() };
+        let proxy = container(&pod, &mesh);
+        let env = proxy.get("env").expect("env").items();
+        let anchors = env.iter().find(|e| e.get_str("name") == Some("LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS"));
+        let reference = anchors.and_then(|e| e.at(&["valueFrom", "configMapKeyRef"])).expect("a configMapKeyRef");
+        assert_eq!((reference.get_str("name"), reference.get_str("key")), (Some("roots"), Some("ca-bundle.crt")));
+        assert!(anchors.and_then(|e| e.get("value")).is_none());
     }
 
     /// Viz's scrape finds the admin port by name; the probes use it.

@@ -53,6 +53,11 @@ pub struct InjectArgs {
     /// (default: none, the proxy reads `ca.crt` from its identity directory).
     #[arg(long)]
     pub identity_trust_anchors_file: Option<std::path::PathBuf>,
+    /// Or: a ConfigMap in each pod's own namespace whose `ca-bundle.crt` holds the trust anchors, which
+    /// the proxy's environment then refers to (for manifests kept in git, where the anchors, made per
+    /// cluster, cannot be written in).
+    #[arg(long, conflicts_with = "identity_trust_anchors_file")]
+    pub identity_trust_anchors_config_map: Option<String>,
 }
 
 /// What injection needs to know beyond each pod's own annotations.
@@ -68,6 +73,8 @@ pub struct InjectSettings {
     pub cluster_domain: String,
     /// Trust anchors as PEM text, if given.
     pub trust_anchors: Option<String>,
+    /// Or the ConfigMap, in the pod's namespace, whose `ca-bundle.crt` holds them.
+    pub trust_anchors_config_map: Option<String>,
 }
 
 impl Default for InjectSettings {
@@ -78,6 +85,7 @@ impl Default for InjectSettings {
             trust_domain: "cluster.local".into(),
             cluster_domain: "cluster.local".into(),
             trust_anchors: None,
+            trust_anchors_config_map: None,
         }
     }
 }
@@ -124,21 +132,37 @@ impl InjectSettings {
                 "expected a PEM file of CA certificates",
             ));
         }
+        if let Some(name) = &args.identity_trust_anchors_config_map
+            && !is_dns_subdomain(name)
+        {
+            return Err(ConfigError::invalid(
+                "--identity-trust-anchors-config-map",
+                name,
+                "expected a ConfigMap name such as linkerd-identity-trust-roots",
+            ));
+        }
         Ok(InjectSettings {
             overrides,
             linkerd_namespace: args.linkerd_namespace.clone(),
             trust_domain: args.trust_domain.to_ascii_lowercase(),
             cluster_domain: args.cluster_domain.to_ascii_lowercase(),
             trust_anchors,
+            trust_anchors_config_map: args.identity_trust_anchors_config_map.clone(),
         })
     }
 }
 
-fn is_dns_label(name: &str) -> bool {
+/// A namespace name: one DNS label (RFC 1123), lower-case, at most 63 characters.
+pub(crate) fn is_dns_label(name: &str) -> bool {
     (1..=63).contains(&name.len())
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
         && !name.ends_with('-')
+}
+
+/// An object name: DNS labels joined by dots, at most 253 characters.
+fn is_dns_subdomain(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
 }
 
 #[cfg(test)]
@@ -184,6 +208,10 @@ mod tests {
             (&["--linkerd-namespace", "Linkerd"][..], "invalid --linkerd-namespace \"Linkerd\""),
             (&["--trust-domain", "bad domain"][..], "invalid --trust-domain \"bad domain\""),
             (&["--default-inbound-policy", "open"][..], "invalid --default-inbound-policy \"open\""),
+            (
+                &["--identity-trust-anchors-config-map", "Roots"][..],
+                "invalid --identity-trust-anchors-config-map \"Roots\"",
+            ),
         ] {
             let error = settings(args).expect_err("refused");
             assert!(error.starts_with(expected), "{args:?}: {error}");

@@ -133,15 +133,7 @@ async fn publish_anchors(
     let map = match maps.get_opt(&objects.config_map).await.map_err(|e| api("cannot read", e))? {
         Some(map) => map,
         None => {
-            let new = ConfigMap {
-                metadata: ObjectMeta {
-                    name: Some(objects.config_map.clone()),
-                    namespace: Some(objects.namespace.clone()),
-                    ..Default::default()
-                },
-                data: Some(BTreeMap::from([(TRUST_ROOTS_KEY.to_string(), secret_anchors.to_string())])),
-                ..Default::default()
-            };
+            let new = trust_roots_config_map(&objects.namespace, &objects.config_map, secret_anchors);
             match maps.create(&PostParams::default(), &new).await {
                 Ok(created) => {
                     info!(configmap = %object, "published the trust anchors");
@@ -160,8 +152,21 @@ async fn publish_anchors(
         .ok_or_else(|| IssuerError::Invalid { object, problem: format!("{TRUST_ROOTS_KEY} is missing or empty") })
 }
 
-/// A new anchor and issuer, as the Secret to store.
-fn new_issuer_secret(objects: &IssuerObjects, trust_domain: &str) -> Result<Secret, String> {
+/// The ConfigMap `name` in `namespace` publishing `anchors_pem` under [`TRUST_ROOTS_KEY`].
+pub fn trust_roots_config_map(namespace: &str, name: &str, anchors_pem: &str) -> ConfigMap {
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(namespace.to_string()),
+            ..Default::default()
+        },
+        data: Some(BTreeMap::from([(TRUST_ROOTS_KEY.to_string(), anchors_pem.to_string())])),
+        ..Default::default()
+    }
+}
+
+/// A new anchor and issuer, as the Secret to store; `mini-proxy identity install` prints the same.
+pub fn new_issuer_secret(objects: &IssuerObjects, trust_domain: &str) -> Result<Secret, String> {
     let anchor = Authority::new_anchor(trust_domain, ANCHOR_LIFETIME).map_err(|e| e.to_string())?;
     let issuer = anchor.new_issuer(trust_domain, ANCHOR_LIFETIME).map_err(|e| e.to_string())?;
     let bytes = |text: &str| ByteString(text.as_bytes().to_vec());
