@@ -4,6 +4,7 @@
 //! addresses (kind's subnets, the walkthrough's pool), and with what each component's code asks the API
 //! for (RBAC derived from the sources, see [`rbac`]). Without kubectl on PATH every test prints SKIPPED.
 
+mod mesh;
 mod rbac;
 mod render;
 mod source;
@@ -118,8 +119,8 @@ fn probes_hit_routes_the_image_serves() {
         for container in workload.containers() {
             let image = container["image"].as_str().expect("image");
             let Some(component) = image.strip_prefix("lab/").and_then(|i| i.split(':').next()) else { continue };
-            if component == "dnsutils" {
-                assert!(container["livenessProbe"].is_null(), "dnsutils runs sleep: nothing to probe");
+            if component == "dnsutils" || workload.is_init(container) {
+                assert!(container["livenessProbe"].is_null(), "dnsutils runs sleep, init containers end: no probes");
                 continue;
             }
             let admin = source::admin_port(component, container);
@@ -151,12 +152,15 @@ fn probes_hit_routes_the_image_serves() {
 }
 
 /// Security: seccomp RuntimeDefault; no privilege escalation, read-only root, every capability dropped
-/// (only the speaker adds NET_RAW); non-root except the speaker; host networking only for the speaker;
-/// no token mounted where the pod never calls the API; requests and a memory limit everywhere.
+/// (only the speaker adds NET_RAW, only the proxy's init NET_ADMIN and NET_RAW); non-root except those
+/// two; host networking only for the speaker; no token mounted where the pod never calls the API;
+/// requests everywhere, and a memory limit everywhere but in what `mini-proxy inject` adds (it writes
+/// requests only, as Linkerd's injector does without its proxy-memory-limit annotation).
 #[test]
 fn security_contexts_are_tight() {
     let Some(lab) = Lab::render() else { return };
     let speaker = |w: &Workload| w.kind == "DaemonSet" && w.name == "speaker";
+    let proxy_init = |w: &Workload, c: &Value| w.is_init(c) && c["args"][0] == "init" && injected(w, c);
     for workload in lab.workloads() {
         let pod = workload.pod_spec();
         let who = format!("{} {}", workload.kind, workload.name);
@@ -176,17 +180,33 @@ fn security_contexts_are_tight() {
             let non_root = context["runAsNonRoot"].as_bool().or(pod["securityContext"]["runAsNonRoot"].as_bool());
             if speaker(&workload) {
                 assert_eq!(added, vec![Value::from("NET_RAW")], "{who}: the speaker adds NET_RAW only");
+            } else if proxy_init(&workload, container) {
+                assert_eq!(added, ["NET_ADMIN", "NET_RAW"], "{who}: the proxy's init adds NET_ADMIN and NET_RAW only");
             } else {
                 assert!(added.is_empty(), "{who}: adds capabilities {added:?}");
                 assert_eq!(non_root, Some(true), "{who}: runAsNonRoot");
             }
             let resources = &container["resources"];
-            for field in ["requests/cpu", "requests/memory", "limits/memory"] {
+            let fields: &[&str] = if injected(&workload, container) {
+                &["requests/cpu", "requests/memory"]
+            } else {
+                &["requests/cpu", "requests/memory", "limits/memory"]
+            };
+            for field in fields {
                 let (group, key) = field.split_once('/').expect("field");
                 assert!(resources[group][key].is_string(), "{who}: resources {field}");
             }
         }
     }
+}
+
+/// Whether `container` is one `mini-proxy inject` added: our proxy image, in a pod inject marked.
+fn injected(workload: &Workload, container: &Value) -> bool {
+    let annotations = workload.pod_annotations();
+    let marked = annotations.get("linkerd.io/created-by").and_then(Value::as_str);
+    marked.is_some_and(|by| by.starts_with("mini-proxy/inject "))
+        && container["image"].as_str().is_some_and(|image| image.starts_with("lab/mini-proxy:"))
+        && container["name"].as_str().is_some_and(|name| name.starts_with("linkerd-"))
 }
 
 /// The addresses agree: the pool is the walkthrough's and lies in kind's Docker network, `lab check`
@@ -222,6 +242,7 @@ fn rbac_is_exactly_what_the_code_asks() {
         (("kube-system", "cluster-dns"), rbac::Program::ClusterDns),
         (("metallb-system", "controller"), rbac::Program::MiniLbController),
         (("metallb-system", "speaker"), rbac::Program::MiniLbSpeaker),
+        (("linkerd", "linkerd-identity"), rbac::Program::IdentityService),
     ] {
         let workload = lab
             .workloads()
@@ -237,4 +258,27 @@ fn rbac_is_exactly_what_the_code_asks() {
             "{account:?}: RBAC differs from the code.\n  needed but not granted exactly: {missing:?}\n  granted beyond the code: {extra:?}"
         );
     }
+}
+
+/// The meshed app asks the API for nothing: its ServiceAccount is granted nothing and no API token is
+/// mounted; the one token its pods get is the projected one for the identity service's audience, which
+/// the API server refuses as a credential for anything else.
+#[test]
+fn the_meshed_app_needs_nothing_from_the_api() {
+    let Some(lab) = Lab::render() else { return };
+    let app = lab.workloads().into_iter().find(|w| w.kind == "Deployment" && w.name == "app").expect("app");
+    let pod = app.pod_spec();
+    assert!(app.containers().any(|c| c["name"] == "linkerd-proxy"), "app is not meshed");
+    let account = pod["serviceAccountName"].as_str().unwrap_or("default");
+    assert!(rbac::granted(lab, (&app.namespace, account)).is_empty(), "{account} is granted API access");
+    assert_eq!(pod["automountServiceAccountToken"], false, "app mounts an API token");
+    let tokens: Vec<&Value> = pod["volumes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|v| v["projected"]["sources"].as_array().into_iter().flatten())
+        .filter_map(|source| source.get("serviceAccountToken"))
+        .collect();
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    assert_eq!(tokens[0]["audience"], "identity.l5d.io", "the projected token must not be for the API server");
 }

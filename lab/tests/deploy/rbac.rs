@@ -1,4 +1,5 @@
-//! RBAC derived from the code, and RBAC as rendered, in one shape: (API group, resource, scope) → verbs.
+//! RBAC derived from the code, and RBAC as rendered, in one shape: (API group, resource, scope, object
+//! name or any) → verbs.
 //!
 //! What a program asks the API for is read from its sources, where the cluster-state seam makes every
 //! call recognisable:
@@ -11,6 +12,12 @@
 //!   component's ConfigurationState in its namespace (an apply that creates needs create and patch),
 //!   then its status; a program that hands it ServiceL2Status objects (`services:` other than
 //!   `Vec::new()`) also applies those in its own namespace and deletes them when it stops.
+//!
+//!
+//! The identity service (`mini-proxy identity serve`) calls the API through kube's `Api` directly: each
+//! `let NAME: Api<Kind> = Api::all(..) | Api::namespaced(..)` is read as a handle, and each call on it as
+//! a verb (`get`/`get_opt` get, `create` create); a get names its object through `IssuerObjects`, whose
+//! names and namespace are read from the constants they are built from, so the grant is for that name.
 //!
 //! A call the derivation does not recognise fails the test, so new API use cannot slip past it.
 
@@ -31,8 +38,8 @@ pub enum Scope {
     Namespace(String),
 }
 
-/// (API group, resource, scope) → verbs.
-pub type Grants = BTreeMap<(String, String, Scope), BTreeSet<String>>;
+/// (API group, resource, scope, the one object's name or None for any) → verbs.
+pub type Grants = BTreeMap<(String, String, Scope, Option<String>), BTreeSet<String>>;
 
 /// Our programs that talk to the API.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +50,8 @@ pub enum Program {
     MiniLbController,
     /// `mini-lb speaker`.
     MiniLbSpeaker,
+    /// `mini-proxy identity serve`.
+    IdentityService,
 }
 
 /// The API group and resource of each kind the programs name.
@@ -58,14 +67,20 @@ fn resource(kind: &str) -> (&'static str, &'static str) {
         "L2Advertisement" => ("metallb.io", "l2advertisements"),
         "ConfigurationState" => ("metallb.io", "configurationstates"),
         "ServiceL2Status" => ("metallb.io", "servicel2statuses"),
+        "Secret" => ("", "secrets"),
+        "TokenReview" => ("authentication.k8s.io", "tokenreviews"),
         other => panic!("the code reads kind {other}, unknown to this derivation: add its group and resource"),
     }
 }
 
 fn grant(grants: &mut Grants, kind_or_resource: (&str, &str), scope: &Scope, verbs: &[&str]) {
-    let (group, resource) = kind_or_resource;
-    let entry = grants.entry((group.to_string(), resource.to_string(), scope.clone())).or_default();
-    entry.extend(verbs.iter().map(|v| v.to_string()));
+    grant_named(grants, kind_or_resource, scope, None, verbs);
+}
+
+fn grant_named(grants: &mut Grants, resource: (&str, &str), scope: &Scope, name: Option<&str>, verbs: &[&str]) {
+    let (group, resource) = resource;
+    let key = (group.to_string(), resource.to_string(), scope.clone(), name.map(str::to_string));
+    grants.entry(key).or_default().extend(verbs.iter().map(|v| v.to_string()));
 }
 
 /// What `program`, run as `workload`, asks the API for.
@@ -74,6 +89,7 @@ pub fn needed(program: Program, workload: &Workload) -> Grants {
         Program::ClusterDns => &["cluster-dns/src"],
         Program::MiniLbController => &["mini-lb/src/controller"],
         Program::MiniLbSpeaker => &["mini-lb/src/speaker"],
+        Program::IdentityService => return identity_service(),
     };
     let sources: Vec<String> = dirs.iter().flat_map(|dir| source::rust_sources(dir)).map(|(_, text)| text).collect();
     let own = Scope::Namespace(workload.namespace.clone());
@@ -110,6 +126,53 @@ pub fn needed(program: Program, workload: &Workload) -> Grants {
     }
     if sources.iter().any(|text| text.contains("spawn_writer(")) {
         writer(&sources, &own, &mut grants);
+    }
+    grants
+}
+
+/// What `mini-proxy identity serve` asks for: the calls on its `Api` handles.
+fn identity_service() -> Grants {
+    let sources: Vec<String> =
+        source::rust_sources("mini-proxy/src/identity/service").into_iter().map(|(_, text)| text).collect();
+    let text = sources.join("\n");
+    // The names the issuer's objects are built from: constants, and IssuerObjects::linkerd's fields.
+    let constants: BTreeMap<String, String> = {
+        let both = format!("{text}\n{}", source::read("mini-proxy/src/identity/name.rs"));
+        let constant = Regex::new(r#"const (\w+): &str = "([^"]+)";"#).expect("regex");
+        constant.captures_iter(&both).map(|c| (c[1].to_string(), c[2].to_string())).collect()
+    };
+    let built_from = |field: &str, place: &str| -> String {
+        let assigned = Regex::new(&format!(r"\b{field}: (\w+)\.to_string\(\)")).expect("regex");
+        let constant = assigned.captures(&text).map(|c| c[1].to_string());
+        constant.and_then(|c| constants.get(&c).cloned()).unwrap_or_else(|| {
+            panic!("{place}: `{field}` is not set from a constant this derivation can read: revisit it")
+        })
+    };
+    let namespace = Scope::Namespace(built_from("namespace", "ServeConfig"));
+    let handle = Regex::new(r"let (\w+): Api<(\w+)> = Api::(all|namespaced)\((.*)\);").expect("regex");
+    let mut grants = Grants::new();
+    let handles: Vec<_> = handle.captures_iter(&text).collect();
+    assert_eq!(
+        handles.len(),
+        text.matches("Api::").count(),
+        "an Api is made in a way this derivation does not read: revisit it"
+    );
+    for found in handles {
+        let (variable, kind) = (&found[1], &found[2]);
+        let scope = match &found[3] {
+            "all" => Scope::Cluster,
+            _ if found[4].ends_with("&objects.namespace") => namespace.clone(),
+            other => panic!("Api::{other}({}): a namespace this derivation does not read", &found[4]),
+        };
+        let call = Regex::new(&format!(r"\b{variable}\s*\.(\w+)\(([^)]*)\)")).expect("regex");
+        for used in call.captures_iter(&text) {
+            let (verb, name) = match (&used[1], used[2].strip_prefix("&objects.")) {
+                ("get" | "get_opt", Some(field)) => ("get", Some(built_from(field, "IssuerObjects::linkerd"))),
+                ("create", None) => ("create", None),
+                (method, _) => panic!("{variable}.{method}({}): unknown to this derivation", &used[2]),
+            };
+            grant_named(&mut grants, resource(kind), &scope, name.as_deref(), &[verb]);
+        }
     }
     grants
 }
@@ -156,7 +219,6 @@ pub fn granted(lab: &Lab, account: (&str, &str)) -> Grants {
                     panic!("{binding_kind} {} refers to a missing {role_kind} {role_name}", name(binding))
                 });
             for rule in role["rules"].as_array().into_iter().flatten() {
-                assert!(rule["resourceNames"].is_null(), "{role_name}: resourceNames are not derived here");
                 let list = |field: &str| -> Vec<String> {
                     rule[field]
                         .as_array()
@@ -167,9 +229,14 @@ pub fn granted(lab: &Lab, account: (&str, &str)) -> Grants {
                 };
                 let verbs = list("verbs");
                 let verbs: Vec<&str> = verbs.iter().map(String::as_str).collect();
+                let names = list("resourceNames");
+                let names: Vec<Option<&str>> =
+                    if names.is_empty() { vec![None] } else { names.iter().map(|n| Some(n.as_str())).collect() };
                 for group in list("apiGroups") {
                     for resource in list("resources") {
-                        grant(&mut grants, (&group, &resource), &scope, &verbs);
+                        for name in &names {
+                            grant_named(&mut grants, (&group, &resource), &scope, *name, &verbs);
+                        }
                     }
                 }
             }

@@ -27,18 +27,10 @@ impl Lab {
     pub fn render() -> Option<&'static Lab> {
         static LAB: OnceLock<Option<Lab>> = OnceLock::new();
         let lab = LAB.get_or_init(|| {
-            let deploy = super::source::workspace().join("deploy");
-            let output = match Command::new("kubectl").arg("kustomize").arg(&deploy).output() {
-                Ok(output) => output,
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
-                Err(error) => panic!("cannot run kubectl: {error}"),
-            };
-            assert!(
-                output.status.success(),
-                "kubectl kustomize deploy failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let text = String::from_utf8(output.stdout).expect("kustomize prints UTF-8");
+            if Command::new("kubectl").arg("version").arg("--client").output().is_err() {
+                return None;
+            }
+            let text = kustomize("deploy");
             let objects: Vec<Value> = serde_saphyr::from_multiple(&text).expect("kustomize prints YAML");
             Some(Lab { objects: objects.into_iter().filter(|o| !o.is_null()).collect() })
         });
@@ -92,6 +84,13 @@ impl Workload<'_> {
         labels.as_object().cloned().unwrap_or_default()
     }
 
+    /// Its pods' annotations.
+    pub fn pod_annotations(&self) -> Map<String, Value> {
+        let metadata =
+            if self.kind == "Pod" { &self.object["metadata"] } else { &self.object["spec"]["template"]["metadata"] };
+        metadata["annotations"].as_object().cloned().unwrap_or_default()
+    }
+
     /// Its containers (init containers included).
     pub fn containers(&self) -> impl Iterator<Item = &Value> {
         let spec = self.pod_spec();
@@ -100,6 +99,11 @@ impl Workload<'_> {
             .into_iter()
             .flatten()
             .chain(spec["containers"].as_array().into_iter().flatten())
+    }
+
+    /// Whether `container` is one of its init containers, which run to completion and have no probes.
+    pub fn is_init(&self, container: &Value) -> bool {
+        self.pod_spec()["initContainers"].as_array().is_some_and(|init| init.iter().any(|c| c == container))
     }
 
     /// Every declared container port: name, number, protocol.
@@ -112,6 +116,14 @@ impl Workload<'_> {
             )
         })
     }
+}
+
+/// `kubectl kustomize DIR` (relative to the workspace root): the YAML it prints.
+pub fn kustomize(dir: &str) -> String {
+    let path = super::source::workspace().join(dir);
+    let output = Command::new("kubectl").arg("kustomize").arg(&path).output().expect("kubectl runs");
+    assert!(output.status.success(), "kubectl kustomize {dir} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("kustomize prints UTF-8")
 }
 
 /// An object's name.

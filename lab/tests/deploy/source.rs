@@ -75,7 +75,7 @@ pub fn go_web_routes() -> BTreeSet<String> {
 }
 
 /// The admin port a container of `component` listens on: its `--port=N` argument (MetalLB's flag, which
-/// mini-lb takes), else its ADMIN_ADDR, else the crate's own default (a `mut_arg("admin_addr", ...)` in
+/// mini-lb takes), else its ADMIN_ADDR (or the variable the subcommand reads instead), else the crate's own default (a `mut_arg("admin_addr", ...)` in
 /// its sources), else server-runtime's.
 pub fn admin_port(component: &str, container: &Value) -> u64 {
     let port_of = |addr: &str| addr.rsplit(':').next().and_then(|p| p.parse::<u64>().ok());
@@ -83,14 +83,19 @@ pub fn admin_port(component: &str, container: &Value) -> u64 {
     if let Some(port) = args.filter_map(|a| a.strip_prefix("--port=")).find_map(|p| p.parse().ok()) {
         return port;
     }
+    // ADMIN_ADDR, or the variable a subcommand binds its admin address to instead (the proxy's
+    // LINKERD2_PROXY_ADMIN_LISTEN_ADDR), as its `mut_arg("admin_addr", ...)` says.
+    let sources = rust_sources(&format!("{component}/src"));
+    let renamed = Regex::new(r#"mut_arg\("admin_addr",[^\n]*\.env\("(\w+)"\)"#).expect("regex");
+    let mut names: Vec<String> =
+        sources.iter().flat_map(|(_, text)| renamed.captures_iter(text).map(|c| c[1].to_string())).collect();
+    names.push("ADMIN_ADDR".to_string());
     let env = container["env"].as_array().into_iter().flatten();
-    if let Some(addr) = env.filter(|e| e["name"] == "ADMIN_ADDR").find_map(|e| e["value"].as_str()) {
-        return port_of(addr).expect("ADMIN_ADDR has a port");
+    if let Some(addr) = env.filter(|e| names.iter().any(|n| e["name"] == *n)).find_map(|e| e["value"].as_str()) {
+        return port_of(addr).expect("the admin address has a port");
     }
     let own = Regex::new(r#"mut_arg\("admin_addr",\s*\|a\|\s*a\.default_value\("([^"]+)"\)\)"#).expect("regex");
-    let crate_default = rust_sources(&format!("{component}/src"))
-        .iter()
-        .find_map(|(_, text)| own.captures(text).and_then(|c| port_of(&c[1])));
+    let crate_default = sources.iter().find_map(|(_, text)| own.captures(text).and_then(|c| port_of(&c[1])));
     crate_default.unwrap_or_else(|| {
         let shared = Regex::new(r#"env = "ADMIN_ADDR", default_value = "([^"]+)""#).expect("regex");
         let text = read("crates/server-runtime/src/config/args.rs");
