@@ -1,0 +1,64 @@
+//! The meshed app: deploy/components/mesh/app-meshed.yaml patches the base's app Deployment with what
+//! `mini-proxy inject` adds (kustomize cannot run inject). The real inject, run over the base, must give
+//! exactly the app the lab renders, so the patch cannot drift from inject.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use super::render::{self, Lab};
+use super::source;
+
+/// The patch, and the flags its header says it was made with.
+const PATCH: &str = "deploy/components/mesh/app-meshed.yaml";
+const FLAGS: &[&str] = &["--identity-trust-anchors-config-map", "linkerd-identity-trust-roots"];
+
+/// `mini-proxy inject FLAGS -` over `input`, run through cargo so the binary is the workspace's own.
+fn inject(input: &str) -> String {
+    let cargo = option_env!("CARGO").unwrap_or("cargo");
+    let mut child = Command::new(cargo)
+        .args(["run", "--quiet", "--package", "mini-proxy", "--bin", "mini-proxy", "--", "inject"])
+        .args(FLAGS)
+        .arg("-")
+        .current_dir(source::workspace())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cargo runs");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write the base");
+    let output = child.wait_with_output().expect("mini-proxy inject ran");
+    assert!(output.status.success(), "mini-proxy inject failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+fn app(objects: &[Value]) -> Value {
+    let found = objects.iter().filter(|o| o["kind"] == "Deployment" && render::name(o) == "app");
+    let apps: Vec<&Value> = found.collect();
+    assert_eq!(apps.len(), 1, "expected one app Deployment");
+    apps[0].clone()
+}
+
+/// The lab's app Deployment is what `mini-proxy inject` makes of the base's, plus the lab's own labels.
+#[test]
+fn the_rendered_app_is_what_inject_makes() {
+    let Some(lab) = Lab::render() else { return };
+    let patch = source::read(PATCH);
+    assert!(patch.contains(&format!("mini-proxy inject {}", FLAGS.join(" "))), "{PATCH} names other flags");
+    let base = render::kustomize("deploy/base");
+    let mut expected = app(&serde_saphyr::from_multiple::<Value>(&inject(&base)).expect("inject prints YAML"));
+    // The top-level kustomization's labels, which the base has not had yet.
+    let top: Value = serde_saphyr::from_str(&source::read("deploy/kustomization.yaml")).expect("YAML");
+    for set in top["labels"].as_array().into_iter().flatten() {
+        assert!(set["includeTemplates"].is_null() && set["includeSelectors"].is_null(), "labels beyond metadata");
+        for (key, value) in set["pairs"].as_object().into_iter().flatten() {
+            expected["metadata"]["labels"][key] = value.clone();
+        }
+    }
+    let rendered = app(&lab.kind("Deployment").cloned().collect::<Vec<_>>());
+    assert!(
+        rendered == expected,
+        "the rendered app differs from inject's output: regenerate {PATCH}\nrendered: {rendered:#}\ninject: {expected:#}"
+    );
+}
