@@ -12,6 +12,8 @@ pub enum Input {
     /// `openssl rand -base64 128` strength), made by the runner and never printed or passed as an argument,
     /// so it shows up in no process list.
     RandomKey,
+    /// What another command prints: the two run as a shell pipeline, and either failing fails both.
+    OutputOf(Box<Command>),
 }
 
 /// A program and its arguments, run from the workspace root.
@@ -39,6 +41,12 @@ impl Command {
         }
     }
 
+    /// The same command reading what `source` prints (`source | command`).
+    pub fn reading_output_of(mut self, source: Command) -> Command {
+        self.input = Input::OutputOf(Box::new(source));
+        self
+    }
+
     /// The same command reading a fresh random key on standard input.
     pub fn reading_random_key(mut self) -> Command {
         self.input = Input::RandomKey;
@@ -48,9 +56,11 @@ impl Command {
 
 impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.input == Input::RandomKey {
+        match &self.input {
+            Input::Nothing => {}
             // The shell equivalent of what the runner pipes in.
-            write!(f, "head -c 96 /dev/urandom | base64 -w0 | ")?;
+            Input::RandomKey => write!(f, "head -c 96 /dev/urandom | base64 -w0 | ")?,
+            Input::OutputOf(source) => write!(f, "{source} | ")?,
         }
         write!(f, "{}", quote(&self.program))?;
         for arg in &self.args {
@@ -102,13 +112,15 @@ mod tests {
         assert_eq!(quote(""), "''");
     }
 
-    /// A command prints as a pasteable line; a key on stdin prints as the pipe that makes one.
+    /// A command prints as a pasteable line; a key on stdin, or another command's output, as the pipe.
     #[test]
     fn display() {
         let command = Command::new("kubectl", ["get", "pods", "-o", "jsonpath={.items[*].status.podIP}"]);
         assert_eq!(command.to_string(), "kubectl get pods -o 'jsonpath={.items[*].status.podIP}'");
         let secret = Command::new("kubectl", ["create", "secret"]).reading_random_key();
         assert_eq!(secret.to_string(), "head -c 96 /dev/urandom | base64 -w0 | kubectl create secret");
+        let piped = Command::new("kubectl", ["create", "-f", "-"]).reading_output_of(Command::new("echo", ["a b"]));
+        assert_eq!(piped.to_string(), "echo 'a b' | kubectl create -f -");
     }
 
     /// RFC 4648's test vectors.

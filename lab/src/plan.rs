@@ -123,6 +123,7 @@ pub fn up(settings: &Settings) -> Vec<Step> {
     ];
     steps.extend(build_and_load(settings));
     steps.extend(prerequisites(settings));
+    steps.extend(mesh_identity(settings));
     steps.extend(apply_lab(settings));
     steps.push(
         Step::run(
@@ -199,9 +200,44 @@ fn prerequisites(settings: &Settings) -> Vec<Step> {
     ]
 }
 
+/// The mesh's namespace for the control plane's objects.
+const MESH_NAMESPACE: &str = "linkerd";
+/// The issuer Secret `mini-proxy identity serve` reads.
+const ISSUER_SECRET: &str = "linkerd-identity-issuer";
+/// The namespace of the meshed app, whose proxies read the trust anchors from a ConfigMap there.
+const MESHED_NAMESPACE: &str = "default";
+
+/// The mesh's trust anchor and issuer, made in the CLI as `linkerd install` makes them, so the identity
+/// service finds them at its start: `mini-proxy identity install` (from the image just built) prints the
+/// issuer Secret and the trust-roots ConfigMaps (linkerd's, and the copy the app's proxies refer to, as
+/// a pod can refer to no other namespace's ConfigMap), created before deploy/ is applied. Made once per
+/// cluster: a new anchor would strand every proxy certified under the old one.
+fn mesh_identity(settings: &Settings) -> Vec<Step> {
+    let image = images::image("mini-proxy", &settings.tag);
+    let install = Command::new(
+        "docker",
+        ["run", "--rm", &image, "identity", "install", "--trust-roots-namespace", MESHED_NAMESPACE],
+    );
+    vec![
+        Step::run(
+            format!("create the mesh's namespace {MESH_NAMESPACE}, where its issuer is kept"),
+            settings.kubectl(["apply", "-f", "deploy/components/mesh/namespace.yaml"]),
+        ),
+        Step::run(
+            format!(
+                "make the mesh's trust anchor and issuer: secret {MESH_NAMESPACE}/{ISSUER_SECRET}, \
+                 configmap linkerd-identity-trust-roots in {MESH_NAMESPACE} and {MESHED_NAMESPACE}"
+            ),
+            settings.kubectl(["create", "-f", "-"]).reading_output_of(install),
+        )
+        .unless(Skip::IfSecretExists { namespace: MESH_NAMESPACE.into(), name: ISSUER_SECRET.into() }),
+    ]
+}
+
 /// Applying deploy/: directly at the default tag, else through an overlay that only retags our images.
 fn apply_lab(settings: &Settings) -> Vec<Step> {
-    let title = "deploy the lab: dnsutils, postgres, app, the Services, app2, Ingress rules, cluster-dns, mini-lb";
+    let title = "deploy the lab: dnsutils, postgres, app (meshed), the Services, app2, Ingress rules, cluster-dns, mini-lb, \
+                 the mesh's identity service";
     if settings.tag == "dev" {
         return vec![Step::run(title, settings.kubectl(["apply", "-k", "deploy"]))];
     }
@@ -236,6 +272,8 @@ fn wait_ready(settings: &Settings) -> Vec<Step> {
         rollout("kube-system", "deployment/cluster-dns"),
         rollout("metallb-system", "deployment/controller"),
         rollout("metallb-system", "daemonset/speaker"),
+        // Before the app: its proxies are ready only once certified.
+        rollout(MESH_NAMESPACE, "deployment/linkerd-identity"),
         rollout("default", "statefulset/postgres"),
         rollout("default", "deployment/app"),
         rollout("default", "deployment/app2"),
@@ -356,6 +394,30 @@ mod tests {
         assert!(position("--selector=app.kubernetes.io/component=controller") < lab);
     }
 
+    /// The mesh's anchor and issuer are made by the image just built and created once, after its
+    /// namespace and before deploy/ (whose identity service reads them), and waited for before the app.
+    #[test]
+    fn up_makes_the_mesh_identity_before_the_lab() {
+        let settings = Settings { targets: vec!["mini-proxy".into()], ..settings("0.3.0") };
+        let steps = up(&settings);
+        let lines = commands(&steps);
+        let position = |needle: &str| lines.iter().position(|line| line.contains(needle)).expect(needle);
+        let install = "docker run --rm lab/mini-proxy:0.3.0 identity install --trust-roots-namespace default \
+                       | kubectl --context kind-kind create -f -";
+        assert!(position("docker build --target mini-proxy") < position(install));
+        assert!(position("apply -f deploy/components/mesh/namespace.yaml") < position(install));
+        assert!(position(install) < position("apply -k target/lab/tag-0.3.0"));
+        assert!(position("deployment/linkerd-identity") < position("deployment/app "));
+        let step = steps
+            .iter()
+            .find(|step| matches!(&step.action, Action::Run(command) if command.to_string() == install))
+            .expect("the install step");
+        assert_eq!(
+            step.skip,
+            Skip::IfSecretExists { namespace: "linkerd".into(), name: "linkerd-identity-issuer".into() }
+        );
+    }
+
     /// Every kubectl command names the lab's context, never the kubeconfig's current one.
     #[test]
     fn kubectl_always_names_the_context() {
@@ -389,7 +451,7 @@ mod tests {
     fn dry_run_text() {
         let text = render(&up(&settings("dev")));
         assert!(text.starts_with(
-            "# [1/20] create the kind cluster \"kind\" (one control plane, three workers) (skipped when the cluster exists)\n\
+            "# [1/23] create the kind cluster \"kind\" (one control plane, three workers) (skipped when the cluster exists)\n\
              kind create cluster --name kind --config deploy/kind/cluster.yaml --wait 120s\n"
         ));
         assert!(text.contains(

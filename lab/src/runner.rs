@@ -107,6 +107,16 @@ fn execute(command: &Command, workspace: &Path) -> Result<(), Failure> {
             }
             running.wait().map_err(Failure::Start)?
         }
+        Input::OutputOf(ref source) => {
+            let mut first = process::Command::new(&source.program);
+            first.args(&source.args).current_dir(workspace).stdin(Stdio::null()).stdout(Stdio::piped());
+            let mut feeding = first.spawn().map_err(Failure::Start)?;
+            let output = feeding.stdout.take().map_or_else(Stdio::null, Stdio::from);
+            let status = child.stdin(output).status().map_err(Failure::Start)?;
+            let fed = feeding.wait().map_err(Failure::Start)?;
+            // As under `set -o pipefail`: the first failure is the pipeline's.
+            if !fed.success() { fed } else { status }
+        }
     };
     if status.success() { Ok(()) } else { Err(Failure::Status(status)) }
 }
@@ -138,5 +148,34 @@ fn should_skip(skip: &Skip, settings: &Settings, workspace: &Path) -> bool {
                 .status()
                 .is_ok_and(|status| status.success())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings { cluster: "kind".into(), tag: "dev".into(), targets: vec![] }
+    }
+
+    fn step(command: Command) -> Step {
+        Step { title: "pipe".into(), action: Action::Run(command), skip: Skip::Never }
+    }
+
+    /// A command reading another's output gets all of it; a failing source fails the step, as under
+    /// `set -o pipefail`, even when the reader succeeds.
+    #[test]
+    fn pipelines() {
+        let dir = std::env::temp_dir().join(format!("lab-runner-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("a scratch directory");
+        let write = Command::new("sh", ["-c", "cat > piped"]);
+        let piped = write.clone().reading_output_of(Command::new("printf", ["one\\ntwo\\n"]));
+        run(&[step(piped)], &settings(), &dir).expect("the pipeline runs");
+        assert_eq!(fs::read_to_string(dir.join("piped")).expect("written"), "one\ntwo\n");
+        let failing = write.reading_output_of(Command::new("sh", ["-c", "echo partial; exit 3"]));
+        let error = run(&[step(failing)], &settings(), &dir).expect_err("the source failed");
+        assert!(matches!(error, RunError::Failed { status, .. } if status.code() == Some(3)), "{error}");
+        fs::remove_dir_all(&dir).expect("cleaned up");
     }
 }
