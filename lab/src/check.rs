@@ -67,8 +67,12 @@ pub fn walkthrough() -> Vec<Check> {
         Check { words: "External Service: host -t cname external-service is an alias for github.com", run: external },
         Check { words: "Ingress: curl localhost/host reaches app, curl localhost/data reaches app2", run: ingress },
         Check {
-            words: "Service Mesh: the app is meshed and its stats read",
-            run: |_, _| Outcome::Skip("our mesh is issue #11".into()),
+            words: "Service Mesh: every app pod runs linkerd-proxy and is ready; stat shows app MESHED n/n with a success rate",
+            run: mesh_stat,
+        },
+        Check {
+            words: "Service Mesh: meshed requests to app are mutual TLS (tls=\"true\" with a client_id)",
+            run: mesh_tls,
         },
     ]
 }
@@ -248,6 +252,98 @@ fn ingress(cluster: &mut dyn Cluster, _: &Settings) -> Outcome {
     })())
 }
 
+/// The mini-proxy image's binary (the Dockerfile's ENTRYPOINT), run in a proxy container for `stat`.
+pub const PROXY_BINARY: &str = "/bin/mini-proxy";
+/// The proxy's admin port, where viz (and `stat`) scrape it.
+const PROXY_ADMIN_PORT: u16 = 4191;
+
+/// One app pod as the mesh check sees it.
+struct MeshedPod {
+    name: String,
+    ip: String,
+}
+
+/// The app pods, each required to run a ready linkerd-proxy (ready only once the identity service has
+/// certified it) and to be Ready itself.
+fn meshed_app_pods(cluster: &mut dyn Cluster) -> Result<Vec<MeshedPod>, String> {
+    let template = "{range .items[*]}{.metadata.name} {.status.podIP} \
+                    proxy={.status.containerStatuses[?(@.name==\"linkerd-proxy\")].ready} \
+                    pod={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}";
+    let listing = jsonpath(cluster, &["pods", "--selector=app=app"], template)?;
+    let mut pods = Vec::new();
+    for line in listing.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [name, ip, proxy, pod] = fields[..] else { return Err(format!("unexpected pod line {line:?}")) };
+        match (proxy, pod) {
+            ("proxy=true", "pod=True") => pods.push(MeshedPod { name: name.into(), ip: ip.into() }),
+            ("proxy=", _) => return Err(format!("pod {name} has no linkerd-proxy container: the app is not meshed")),
+            ("proxy=false", _) => return Err(format!("pod {name}: linkerd-proxy is not ready (not certified yet?)")),
+            _ => return Err(format!("pod {name} is not Ready ({pod})")),
+        }
+    }
+    if pods.is_empty() { Err("no app pod".into()) } else { Ok(pods) }
+}
+
+/// `mini-proxy stat` from inside a proxy container, over every app pod's admin port. The traffic in its
+/// window is what reaches app anyway: kubelet's probes of the admin port, which the proxy carries.
+fn mesh_stat(cluster: &mut dyn Cluster, _: &Settings) -> Outcome {
+    outcome((|| {
+        let pods = meshed_app_pods(cluster)?;
+        let targets: Vec<String> = pods.iter().map(|p| format!("--target=app={}:{PROXY_ADMIN_PORT}", p.ip)).collect();
+        let mut args = vec!["exec", "--namespace", "default", &pods[0].name, "-c", "linkerd-proxy", "--", PROXY_BINARY];
+        args.extend(["stat", "deploy", "-n", "default", "-t", "10s"]);
+        args.extend(targets.iter().map(String::as_str));
+        let table = cluster.kubectl(&args)?;
+        let header: Vec<&str> = table.lines().next().unwrap_or_default().split_whitespace().collect();
+        let column = |name: &str| header.iter().position(|h| *h == name);
+        let (Some(meshed), Some(success)) = (column("MESHED"), column("SUCCESS")) else {
+            return Err(format!("stat printed no MESHED and SUCCESS columns: {table:?}"));
+        };
+        let row = table.lines().map(|l| l.split_whitespace().collect::<Vec<_>>()).find(|r| r.first() == Some(&"app"));
+        let row = row.ok_or_else(|| format!("stat printed no app row: {table:?}"))?;
+        let wanted = format!("{0}/{0}", pods.len());
+        let seen = (row.get(meshed).copied().unwrap_or_default(), row.get(success).copied().unwrap_or_default());
+        expect(
+            &format!("expected app MESHED {wanted} and a success rate"),
+            &table,
+            seen.0 == wanted && seen.1.ends_with('%'),
+        )
+    })())
+}
+
+/// mTLS on the wire: an app proxy's inbound series with `tls="true"` name the client's identity. The
+/// walkthrough's own clients (its shell, dnsutils) are not meshed, so without a meshed client there is
+/// nothing to show: that is a skip, not a pass.
+fn mesh_tls(cluster: &mut dyn Cluster, _: &Settings) -> Outcome {
+    let pods = match meshed_app_pods(cluster) {
+        Ok(pods) => pods,
+        Err(detail) => return Outcome::Fail(detail),
+    };
+    let mut plaintext = 0;
+    for pod in &pods {
+        let path = format!("/api/v1/namespaces/default/pods/{}:{PROXY_ADMIN_PORT}/proxy/metrics", pod.name);
+        let metrics = match cluster.kubectl(&["get", "--raw", &path]) {
+            Ok(metrics) => metrics,
+            Err(detail) => return Outcome::Fail(detail),
+        };
+        let inbound =
+            metrics.lines().filter(|l| l.starts_with("request_total{") && l.contains("direction=\"inbound\""));
+        for line in inbound {
+            if line.contains("tls=\"true\"") {
+                return if line.contains("client_id=\"") {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(format!("{}: mutual TLS without the client's identity: {line}", pod.name))
+                };
+            }
+            plaintext += 1;
+        }
+    }
+    Outcome::Skip(format!(
+        "{plaintext} inbound series, none over TLS: no meshed client has called app (the walkthrough's are not meshed)"
+    ))
+}
+
 /// The lab itself: kubectl on the cluster's context, docker, and this machine's port 80.
 pub struct Live<'a> {
     /// Where the context name comes from.
@@ -391,7 +487,7 @@ mod tests {
         assert!(matches!(ingress(&mut broken, &settings()), Outcome::Fail(_)));
     }
 
-    /// Every step prints one line; a failure makes the run fail; the mesh step is skipped, not passed.
+    /// Every step prints one line; with nothing answering, every step fails.
     #[test]
     fn one_line_per_step() {
         let mut out = Vec::new();
@@ -399,7 +495,53 @@ mod tests {
         let text = String::from_utf8(out).expect("utf-8");
         assert!(!passed);
         assert_eq!(text.lines().count(), walkthrough().len());
-        assert!(text.lines().last().expect("lines").starts_with("SKIP Service Mesh"));
-        assert!(text.lines().all(|line| line.starts_with("FAIL ") || line.starts_with("SKIP ")));
+        assert!(text.lines().all(|line| line.starts_with("FAIL ")), "{text}");
+    }
+
+    const MESH_PODS: &str = "kubectl get --namespace default pods --selector=app=app -o jsonpath={range .items[*]}{.metadata.name} {.status.podIP} proxy={.status.containerStatuses[?(@.name==\"linkerd-proxy\")].ready} pod={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}";
+    const STAT: &str = "kubectl exec --namespace default app-1 -c linkerd-proxy -- /bin/mini-proxy stat deploy -n default -t 10s --target=app=10.244.1.5:4191 --target=app=10.244.2.6:4191";
+    const TWO_PODS: &str = "app-1 10.244.1.5 proxy=true pod=True\napp-2 10.244.2.6 proxy=true pod=True\n";
+    const TABLE: &str = "NAME   MESHED   SUCCESS      RPS   LATENCY_P50   LATENCY_P95   LATENCY_P99   TCP_CONN\n\
+                         app       2/2   100.00%   0.7rps           1ms           1ms           1ms          3\n";
+
+    /// The mesh step passes on stat's table for every app pod, meshed and ready, and fails naming an
+    /// unmeshed or unready pod, or a row that is not n/n with a success rate.
+    #[test]
+    fn mesh_stat_from_a_proxy_container() {
+        let mut lab = Scripted::default().answer(MESH_PODS, TWO_PODS).answer(STAT, TABLE);
+        assert_eq!(mesh_stat(&mut lab, &settings()), Outcome::Pass);
+        let partly = TABLE.replace("2/2", "1/2");
+        let mut lab = Scripted::default().answer(MESH_PODS, TWO_PODS).answer(STAT, &partly);
+        assert!(matches!(mesh_stat(&mut lab, &settings()), Outcome::Fail(d) if d.contains("MESHED 2/2")));
+        let idle = TABLE.replace("100.00%", "-");
+        let mut lab = Scripted::default().answer(MESH_PODS, TWO_PODS).answer(STAT, &idle);
+        assert!(matches!(mesh_stat(&mut lab, &settings()), Outcome::Fail(_)));
+        let unmeshed = "app-1 10.244.1.5 proxy= pod=True\n";
+        let mut lab = Scripted::default().answer(MESH_PODS, unmeshed);
+        assert!(matches!(mesh_stat(&mut lab, &settings()), Outcome::Fail(d) if d.contains("no linkerd-proxy")));
+        let uncertified = "app-1 10.244.1.5 proxy=false pod=False\n";
+        let mut lab = Scripted::default().answer(MESH_PODS, uncertified);
+        assert!(matches!(mesh_stat(&mut lab, &settings()), Outcome::Fail(d) if d.contains("not ready")));
+    }
+
+    /// mTLS passes on an inbound series over TLS naming the client, fails on TLS without one, and is
+    /// skipped when every inbound series is plaintext (no meshed client).
+    #[test]
+    fn mesh_tls_from_the_proxies_metrics() {
+        let metrics = |pod: &str| format!("kubectl get --raw /api/v1/namespaces/default/pods/{pod}:4191/proxy/metrics");
+        let plain = "request_total{direction=\"inbound\",target_addr=\"10.244.1.5:9090\",tls=\"no_identity\",no_tls_reason=\"no_tls_from_remote\"} 12\n";
+        let mutual = "request_total{direction=\"inbound\",target_addr=\"10.244.2.6:8080\",tls=\"true\",client_id=\"default.default.serviceaccount.identity.linkerd.cluster.local\"} 20\n";
+        let anonymous = "request_total{direction=\"inbound\",target_addr=\"10.244.2.6:8080\",tls=\"true\"} 20\n";
+        let lab = |second: &str| {
+            Scripted::default()
+                .answer(MESH_PODS, TWO_PODS)
+                .answer(&metrics("app-1"), plain)
+                .answer(&metrics("app-2"), second)
+        };
+        assert_eq!(mesh_tls(&mut lab(mutual), &settings()), Outcome::Pass);
+        assert!(matches!(mesh_tls(&mut lab(anonymous), &settings()), Outcome::Fail(d) if d.contains("app-2")));
+        assert!(
+            matches!(mesh_tls(&mut lab(plain), &settings()), Outcome::Skip(r) if r.starts_with("2 inbound series"))
+        );
     }
 }

@@ -62,3 +62,12 @@ fn the_rendered_app_is_what_inject_makes() {
         "the rendered app differs from inject's output: regenerate {PATCH}\nrendered: {rendered:#}\ninject: {expected:#}"
     );
 }
+
+/// `lab check` runs `stat` in a proxy container by the path the mini-proxy image's ENTRYPOINT names.
+#[test]
+fn lab_check_runs_the_images_binary() {
+    let dockerfile = source::read("Dockerfile");
+    let stage = dockerfile.split("\nFROM ").find(|s| s.contains("AS mini-proxy\n")).expect("a mini-proxy stage");
+    let entrypoint = stage.lines().find_map(|l| l.strip_prefix("ENTRYPOINT ")).expect("an ENTRYPOINT");
+    assert_eq!(entrypoint, format!("[\"{}\"]", lab::check::PROXY_BINARY));
+}
