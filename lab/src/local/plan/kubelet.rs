@@ -21,7 +21,7 @@ pub fn container_env(
     manifests: &Manifests,
 ) -> Result<Vec<(String, String)>, PlanError> {
     let mut env: Vec<(String, String)> = Vec::new();
-    let mut set = |name: &str, value: String| {
+    let set = |env: &mut Vec<(String, String)>, name: &str, value: String| {
         env.retain(|(n, _)| n != name);
         env.push((name.to_string(), value));
     };
@@ -30,7 +30,7 @@ pub fn container_env(
             if let Some(name) = source[key]["name"].as_str() {
                 let prefix = source["prefix"].as_str().unwrap_or_default();
                 for (k, v) in manifests.values(kind, &pod.namespace, name)? {
-                    set(&format!("{prefix}{k}"), v);
+                    set(&mut env, &format!("{prefix}{k}"), v);
                 }
             }
         }
@@ -51,11 +51,37 @@ pub fn container_env(
         } else if from.is_object() {
             return Err(unsupported(pod, name, "this valueFrom"));
         } else {
-            variable["value"].as_str().unwrap_or_default().to_string()
+            expand(variable["value"].as_str().unwrap_or_default(), &env)
         };
-        set(name, value);
+        set(&mut env, name, value);
     }
     Ok(env)
+}
+
+/// kubelet's expansion of `$(NAME)` in a value with the variables defined before it; `$$` is a
+/// literal `$`, and a reference to an unknown name stays as written.
+fn expand(value: &str, env: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("$$") {
+            out.push('$');
+            rest = after;
+        } else if let Some((name, after)) = rest.strip_prefix("$(").and_then(|r| r.split_once(')')) {
+            match env.iter().find(|(n, _)| n == name) {
+                Some((_, v)) => out.push_str(v),
+                None => out.push_str(&rest[..name.len() + 3]),
+            }
+            rest = after;
+        } else {
+            out.push('$');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn unsupported(pod: &Pod, name: &str, what: &str) -> PlanError {
@@ -134,6 +160,26 @@ mod tests {
         let missing = json!({"env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "NOPE"}}}]});
         let error = container_env(&missing, &pod(json!({})), Ipv4Addr::LOCALHOST, &manifests).expect_err("no such key");
         assert!(error.to_string().contains("key NOPE of Secret default/creds"), "{error}");
+    }
+
+    /// `$(NAME)` takes an earlier variable's value, as the injected proxy's identity name needs;
+    /// `$$` escapes, and unknown names stay as written.
+    #[test]
+    fn references_expand() {
+        let container = json!({"env": [
+            {"name": "_pod_ns", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+            {"name": "_pod_sa", "valueFrom": {"fieldRef": {"fieldPath": "spec.serviceAccountName"}}},
+            {"name": "NAME", "value": "$(_pod_sa).$(_pod_ns).serviceaccount.identity.linkerd.cluster.local"},
+            {"name": "KEPT", "value": "$$(_pod_ns) $(LATER) 5$"},
+            {"name": "LATER", "value": "x"},
+        ]});
+        let env: BTreeMap<String, String> =
+            container_env(&container, &pod(json!({})), Ipv4Addr::LOCALHOST, &Manifests::default())
+                .expect("fills")
+                .into_iter()
+                .collect();
+        assert_eq!(env["NAME"], "default.default.serviceaccount.identity.linkerd.cluster.local");
+        assert_eq!(env["KEPT"], "$(_pod_ns) $(LATER) 5$");
     }
 
     /// ClusterFirst pods get the cluster DNS and their namespace's search path; Default pods the node's file.

@@ -6,6 +6,8 @@
 
 pub mod kube_proxy;
 pub mod kubelet;
+pub mod mesh;
+pub mod names;
 pub mod net;
 pub mod objects;
 pub mod pods;
@@ -69,11 +71,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Plans the lab: pods of the workloads whose images satisfy `runnable`, scaled by `scales`.
+    /// Plans the lab: pods of the workloads whose containers satisfy `runnable`, scaled by `scales`.
     pub fn new(
         manifests: Manifests,
         topology: Topology,
-        runnable: impl Fn(&str) -> bool,
+        runnable: impl Fn(&Value) -> bool,
         scales: &[Scale],
     ) -> Result<Plan, PlanError> {
         let placement = pods::schedule(&manifests, &topology, runnable, scales)?;

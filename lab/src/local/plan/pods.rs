@@ -5,12 +5,13 @@
 //! spread), and given the next free address of that node's pod subnet (from `.2`; `.1` is the node's
 //! end of every veth). Workloads whose images `lab local` cannot run yet are set aside with the image.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use serde_json::Value;
 
 use super::PlanError;
+use super::names;
 use super::objects::{self, Manifests};
 use super::topology::{Node, Role, Topology};
 
@@ -32,14 +33,25 @@ pub struct Pod {
     pub spec: Value,
     /// The node it runs on.
     pub node: String,
-    /// Its address.
+    /// Its address (its node's, with `hostNetwork`).
     pub ip: Ipv4Addr,
 }
 
 impl Pod {
-    /// Its network namespace on this machine.
+    /// Its network namespace on this machine: its own, or its node's with `hostNetwork`.
     pub fn netns(&self) -> String {
-        format!("{}{}", super::topology::PREFIX, self.name)
+        let name = if self.host_network() { &self.node } else { &self.name };
+        format!("{}{name}", super::topology::PREFIX)
+    }
+
+    /// Whether it shares its node's network (`hostNetwork: true`), as the speakers do.
+    pub fn host_network(&self) -> bool {
+        self.spec["hostNetwork"] == true
+    }
+
+    /// Its init containers, run to completion in order before its containers start.
+    pub fn init_containers(&self) -> impl Iterator<Item = &Value> {
+        self.spec["initContainers"].as_array().into_iter().flatten()
     }
 
     /// Its containers.
@@ -53,7 +65,7 @@ impl Pod {
 pub struct SetAside {
     /// `Kind namespace/name`.
     pub workload: String,
-    /// The image it cannot run.
+    /// The image it cannot run, with the container's args.
     pub image: String,
 }
 
@@ -77,15 +89,15 @@ pub struct Scale {
     pub replicas: u64,
 }
 
-/// Expands and schedules every workload of `manifests` whose images all satisfy `runnable`.
+/// Expands and schedules every workload of `manifests` whose containers (init containers included) all
+/// satisfy `runnable`.
 pub fn schedule(
     manifests: &Manifests,
     topology: &Topology,
-    runnable: impl Fn(&str) -> bool,
+    runnable: impl Fn(&Value) -> bool,
     scales: &[Scale],
 ) -> Result<Placement, PlanError> {
     let mut placement = Placement::default();
-    let mut next_host: BTreeMap<&str, u32> = topology.nodes.iter().map(|n| (n.name.as_str(), 2)).collect();
     for object in &manifests.objects {
         let kind = object["kind"].as_str().unwrap_or_default();
         let (template, replicas) = match kind {
@@ -105,47 +117,130 @@ pub fn schedule(
             _ => continue,
         };
         let workload = format!("{kind} {}/{}", objects::namespace(object), objects::name(object));
-        let images: Vec<&str> = template["spec"]["containers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c["image"].as_str())
-            .collect();
-        if let Some(image) = images.iter().find(|image| !runnable(image)) {
-            placement.set_aside.push(SetAside { workload, image: (*image).to_string() });
+        if let Some(container) = containers(&template).find(|container| !runnable(container)) {
+            let mut image = container["image"].as_str().unwrap_or_default().to_string();
+            for arg in container["args"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                image = format!("{image} {arg}");
+            }
+            placement.set_aside.push(SetAside { workload, image });
             continue;
         }
         let owner = (kind.to_string(), objects::name(object).to_string());
-        for (name, mut labels, mut spec, fixed_node) in instances(object, &template, replicas, topology) {
-            let node = match fixed_node {
-                Some(node) => node,
-                None => least_busy(&spec, &owner, topology, &placement.pods)
-                    .ok_or_else(|| PlanError::Unschedulable { pod: name.clone() })?,
-            };
-            let host =
-                next_host.get_mut(node.name.as_str()).ok_or_else(|| PlanError::Unschedulable { pod: name.clone() })?;
-            if u64::from(*host) + 1 >= node.pod_cidr.size() {
-                return Err(PlanError::Invalid {
-                    what: format!("pod subnet {} of {}", node.pod_cidr, node.name),
-                    why: "is full".into(),
-                });
-            }
-            let ip = node.pod_cidr.host(*host);
-            *host += 1;
-            spec["nodeName"] = Value::from(node.name.clone());
+        for (name, mut labels, spec, fixed_node) in instances(object, &template, replicas, topology) {
             labels.extend(objects::string_map(&template["metadata"]["labels"]));
-            placement.pods.push(Pod {
+            let pod = Pod {
                 name,
                 namespace: objects::namespace(object).to_string(),
                 owner: owner.clone(),
                 labels,
                 spec,
-                node: node.name.clone(),
-                ip,
-            });
+                node: String::new(),
+                ip: Ipv4Addr::UNSPECIFIED,
+            };
+            let pod = place(pod, fixed_node, topology, &placement.pods)?;
+            placement.pods.push(pod);
         }
     }
     Ok(placement)
+}
+
+/// Every container of a pod template, init containers first.
+fn containers(template: &Value) -> impl Iterator<Item = &Value> {
+    let spec = &template["spec"];
+    let all = spec["initContainers"].as_array().into_iter().flatten();
+    all.chain(spec["containers"].as_array().into_iter().flatten())
+}
+
+/// Schedules `pod` (on `fixed` when its controller fixed the node, as a DaemonSet does) and gives it an
+/// address: its node's with `hostNetwork`, else the lowest free one of the node's pod subnet from `.2`.
+fn place(mut pod: Pod, fixed: Option<&Node>, topology: &Topology, placed: &[Pod]) -> Result<Pod, PlanError> {
+    let node = match fixed {
+        Some(node) => node,
+        None => least_busy(&pod.spec, &pod.owner, topology, placed)
+            .ok_or_else(|| PlanError::Unschedulable { pod: pod.name.clone() })?,
+    };
+    pod.spec["nodeName"] = Value::from(node.name.clone());
+    pod.node = node.name.clone();
+    pod.ip = if pod.host_network() {
+        node.ip
+    } else {
+        let taken: BTreeSet<Ipv4Addr> = placed.iter().map(|p| p.ip).collect();
+        let size = u32::try_from(node.pod_cidr.size()).unwrap_or(u32::MAX);
+        (2..size.saturating_sub(1)).map(|n| node.pod_cidr.host(n)).find(|ip| !taken.contains(ip)).ok_or_else(|| {
+            PlanError::Invalid { what: format!("pod subnet {} of {}", node.pod_cidr, node.name), why: "is full".into() }
+        })?
+    };
+    Ok(pod)
+}
+
+/// The pod a Deployment's ReplicaSet makes when one of its pods leaves it (deleted, or relabelled out
+/// of its selector): the template's, under the next generated name, scheduled and addressed.
+pub fn replacement(
+    manifests: &Manifests,
+    topology: &Topology,
+    placement: &Placement,
+    namespace: &str,
+    name: &str,
+) -> Result<Pod, PlanError> {
+    let object = manifests.find("Deployment", namespace, name).ok_or_else(|| PlanError::Missing {
+        what: format!("Deployment {namespace}/{name}"),
+        wanted_by: "its ReplicaSet's replacement pod".into(),
+    })?;
+    let template = &object["spec"]["template"];
+    let hash = names::template_hash(&template.to_string());
+    let prefix = format!("{name}-{hash}-");
+    let made = placement.pods.iter().filter(|p| p.namespace == namespace && p.name.starts_with(&prefix)).count();
+    let mut labels = BTreeMap::from([("pod-template-hash".to_string(), hash)]);
+    labels.extend(objects::string_map(&template["metadata"]["labels"]));
+    let pod = Pod {
+        name: format!("{prefix}{}", names::suffix(&format!("{name}/{made}"))),
+        namespace: namespace.to_string(),
+        owner: ("Deployment".into(), name.to_string()),
+        labels,
+        spec: template["spec"].clone(),
+        node: String::new(),
+        ip: Ipv4Addr::UNSPECIFIED,
+    };
+    place(pod, None, topology, &placement.pods)
+}
+
+/// A bare Pod (what `kubectl run` creates), scheduled and addressed.
+pub fn bare_pod(object: &Value, topology: &Topology, placement: &Placement) -> Result<Pod, PlanError> {
+    let pod = Pod {
+        name: objects::name(object).to_string(),
+        namespace: objects::namespace(object).to_string(),
+        owner: ("Pod".into(), objects::name(object).to_string()),
+        labels: objects::string_map(&object["metadata"]["labels"]),
+        spec: object["spec"].clone(),
+        node: String::new(),
+        ip: Ipv4Addr::UNSPECIFIED,
+    };
+    place(pod, None, topology, &placement.pods)
+}
+
+/// `kubectl label pod NAME KEY=VALUE --overwrite`: the label set; a Deployment's pod whose labels no
+/// longer match its selector is released by the ReplicaSet (it keeps running, owned by nobody).
+pub fn relabel(manifests: &Manifests, pod: &mut Pod, key: &str, value: &str) {
+    pod.labels.insert(key.to_string(), value.to_string());
+    let (kind, owner) = &pod.owner;
+    if kind != "Deployment" {
+        return;
+    }
+    // A selector left out selects the template's labels, as the old API groups defaulted it.
+    let selector = manifests
+        .find(kind, &pod.namespace, owner)
+        .map(|object| {
+            let declared = objects::string_map(&object["spec"]["selector"]["matchLabels"]);
+            if declared.is_empty() {
+                objects::string_map(&object["spec"]["template"]["metadata"]["labels"])
+            } else {
+                declared
+            }
+        })
+        .unwrap_or_default();
+    if !selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v)) {
+        pod.owner = ("Pod".into(), pod.name.clone());
+    }
 }
 
 enum Replicas {
@@ -164,11 +259,16 @@ fn instances<'a>(object: &Value, template: &Value, replicas: Replicas, topology:
     match replicas {
         Replicas::One => vec![(name.to_string(), BTreeMap::new(), spec, None)],
         Replicas::Deployment(count) => {
-            let hash = template_hash(template);
+            let hash = names::template_hash(&template.to_string());
             let labels = BTreeMap::from([("pod-template-hash".to_string(), hash.clone())]);
             (0..count)
                 .map(|i| {
-                    (format!("{name}-{hash}-{}", suffix(&format!("{name}/{i}"))), labels.clone(), spec.clone(), None)
+                    (
+                        format!("{name}-{hash}-{}", names::suffix(&format!("{name}/{i}"))),
+                        labels.clone(),
+                        spec.clone(),
+                        None,
+                    )
                 })
                 .collect()
         }
@@ -193,7 +293,7 @@ fn instances<'a>(object: &Value, template: &Value, replicas: Replicas, topology:
             .filter(|node| fits(&spec, node))
             .map(|node| {
                 (
-                    format!("{name}-{}", suffix(&format!("{name}/{}", node.name))),
+                    format!("{name}-{}", names::suffix(&format!("{name}/{}", node.name))),
                     BTreeMap::new(),
                     spec.clone(),
                     Some(node),
@@ -242,35 +342,6 @@ pub fn node_labels(node: &Node) -> BTreeMap<String, String> {
     labels
 }
 
-/// The characters Kubernetes uses for generated names (no vowels, no look-alikes).
-const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// FNV-1a, 32 bits: what the Deployment controller hashes a pod template with.
-fn fnv32a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5u32, |hash, byte| (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193))
-}
-
-/// A pod-template-hash: the template's FNV-1a in decimal, each digit mapped into the alphabet.
-fn template_hash(template: &Value) -> String {
-    fnv32a(template.to_string().as_bytes())
-        .to_string()
-        .bytes()
-        .map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char)
-        .collect()
-}
-
-/// Five generated characters, stable for the same seed.
-fn suffix(seed: &str) -> String {
-    let mut hash = fnv32a(seed.as_bytes());
-    (0..5)
-        .map(|_| {
-            let c = ALPHABET[(hash % ALPHABET.len() as u32) as usize] as char;
-            hash = (hash / ALPHABET.len() as u32) ^ fnv32a(&hash.to_le_bytes());
-            c
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,7 +358,8 @@ kind: Pod\nmetadata: {name: dnsutils}\nspec: {nodeSelector: {kubernetes.io/hostn
     fn placement(scales: &[Scale]) -> Placement {
         let topology = from_kind_config(KIND).expect("valid");
         let manifests = Manifests::parse(LAB).expect("valid");
-        schedule(&manifests, &topology, |image| !image.starts_with("lab/mini-lb"), scales).expect("schedules")
+        schedule(&manifests, &topology, |c| !c["image"].as_str().is_some_and(|i| i.starts_with("lab/mini-lb")), scales)
+            .expect("schedules")
     }
 
     /// Controllers name pods as Kubernetes does; a scale overrides replicas; a StatefulSet pod gets its
@@ -340,5 +412,34 @@ kind: Pod\nmetadata: {name: dnsutils}\nspec: {nodeSelector: {kubernetes.io/hostn
             Manifests::parse("kind: Pod\nmetadata: {name: lonely}\nspec: {containers: [{image: x}]}").expect("valid");
         let error = schedule(&manifests, &topology, |_| true, &[]).expect_err("no worker");
         assert!(error.to_string().contains("lonely"), "{error}");
+    }
+
+    /// A pod relabelled out of its Deployment's selector is released; the replacement takes the next
+    /// generated name and the lowest free address of the least busy node; host-network pods take their
+    /// node's address and namespace.
+    #[test]
+    fn relabel_replace_and_host_network() {
+        let topology = from_kind_config(KIND).expect("valid");
+        let manifests = Manifests::parse(LAB).expect("valid");
+        let mut placement = schedule(&manifests, &topology, |_| true, &[]).expect("schedules");
+        let first = placement.pods.iter().position(|p| p.owner.1 == "app").expect("an app pod");
+        relabel(&manifests, &mut placement.pods[first], "tier", "web");
+        assert_eq!(placement.pods[first].owner.0, "Deployment", "still selected");
+        relabel(&manifests, &mut placement.pods[first], "app", "nope");
+        assert_eq!(placement.pods[first].owner, ("Pod".to_string(), placement.pods[first].name.clone()));
+        let new = replacement(&manifests, &topology, &placement, "default", "app").expect("replaces");
+        let hash = &placement.pods[first].labels["pod-template-hash"];
+        assert!(new.name.starts_with(&format!("app-{hash}-")) && new.name != placement.pods[first].name);
+        assert_eq!((new.labels["app"].as_str(), new.owner.1.as_str()), ("app", "app"));
+        assert!(placement.pods.iter().all(|p| p.ip != new.ip), "{} is taken", new.ip);
+        let speaker = placement.pods.iter().find(|p| p.owner.1 == "speaker").expect("a speaker");
+        assert!(!speaker.host_network());
+        let mut host = speaker.clone();
+        host.spec["hostNetwork"] = Value::from(true);
+        let placed = place(host, topology.nodes.get(2), &topology, &placement.pods).expect("placed");
+        assert_eq!((placed.ip.to_string(), placed.netns()), ("172.18.0.4".to_string(), "lab-kind-worker2".to_string()));
+        let missing =
+            replacement(&manifests, &topology, &placement, "default", "nope").expect_err("no such Deployment");
+        assert!(missing.to_string().contains("Deployment default/nope"), "{missing}");
     }
 }

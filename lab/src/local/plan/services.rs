@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use serde_json::{Value, json};
 
 use super::PlanError;
+use super::names;
 use super::net::Cidr;
 use super::objects::{self, Manifests};
 use super::pods::Pod;
@@ -92,18 +93,14 @@ fn invalid(service: &Value, field: &str, value: &str) -> PlanError {
 /// A free address for `id`, from a start its name picks (past the first ten, kubeadm's static band).
 fn free_ip(id: &str, subnet: Cidr, taken: &mut BTreeSet<Ipv4Addr>) -> Option<Ipv4Addr> {
     let span = u32::try_from(subnet.size().checked_sub(12)?).ok()?;
-    let start = fnv(id) % span.max(1);
+    let start = names::fnv32a(id.as_bytes()) % span.max(1);
     (0..span).map(|step| subnet.host(11 + (start + step) % span)).find(|ip| taken.insert(*ip))
 }
 
 fn free_port(id: &str, taken: &mut BTreeSet<u64>) -> Option<u64> {
     let span = u64::from(NODE_PORTS.end() - NODE_PORTS.start()) + 1;
-    let start = u64::from(fnv(id)) % span;
+    let start = u64::from(names::fnv32a(id.as_bytes())) % span;
     (0..span).map(|step| u64::from(*NODE_PORTS.start()) + (start + step) % span).find(|port| taken.insert(*port))
-}
-
-fn fnv(text: &str) -> u32 {
-    text.bytes().fold(0x811c_9dc5u32, |hash, byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
 }
 
 /// The EndpointSlices of every selecting Service over `pods`, one per distinct port mapping.
@@ -161,7 +158,7 @@ pub fn endpoint_slices(services: &[Value], pods: &[Pod], phase: impl Fn(&Pod) ->
                 "apiVersion": "discovery.k8s.io/v1",
                 "kind": "EndpointSlice",
                 "metadata": {
-                    "name": format!("{name}-{}", short(&seed)),
+                    "name": format!("{name}-{}", names::suffix(&seed)),
                     "namespace": namespace,
                     "labels": labels,
                     "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": name, "controller": true, "blockOwnerDeletion": true}],
@@ -195,19 +192,6 @@ fn pod_ports(service: &Value, pod: &Pod) -> Option<Vec<(String, u64, String)>> {
         ports.push((port["name"].as_str().unwrap_or_default().to_string(), number, protocol));
     }
     Some(ports)
-}
-
-/// Five generated characters, as `generateName` adds.
-fn short(seed: &str) -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut hash = fnv(seed);
-    (0..5)
-        .map(|_| {
-            let c = ALPHABET[(hash % 27) as usize] as char;
-            hash = hash / 27 + 0x9e37_79b9;
-            c
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::LocalError;
 use crate::local::host::shell::{cmd, in_netns, run};
 use crate::local::host::{HostError, network, process};
 use crate::local::plan::pods::Pod;
-use crate::local::plan::{Plan, kubelet};
+use crate::local::plan::{Plan, kubelet, mesh};
 
 /// How long a pod may take to become ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,11 +32,17 @@ pub enum Runtime {
     Dnsutils,
     /// `postgres:*`: Debian's PostgreSQL, initialised as the official image's entrypoint does.
     Postgres,
+    /// `lab/mini-lb`: our mini-lb (controller or speaker), reading the cluster-state file.
+    MiniLb,
+    /// `lab/mini-proxy` running `init` or `run`: the mesh's init container and proxy.
+    MiniProxy,
 }
 
 impl Runtime {
-    /// The runtime for `image`, if this slice of `lab local` runs it.
-    pub fn of(image: &str) -> Option<Runtime> {
+    /// The runtime for `container`, if `lab local` runs it. `mini-proxy identity serve` is not run:
+    /// it reviews tokens and keeps its issuer through the Kubernetes API, which is not here.
+    pub fn of(container: &Value) -> Option<Runtime> {
+        let image = container["image"].as_str().unwrap_or_default();
         let repository = image.split(['@']).next().unwrap_or(image);
         let repository = repository.rsplit_once(':').map_or(repository, |(name, _)| name);
         match repository {
@@ -44,6 +50,10 @@ impl Runtime {
             "lab/cluster-dns" => Some(Runtime::ClusterDns),
             "lab/dnsutils" => Some(Runtime::Dnsutils),
             "postgres" => Some(Runtime::Postgres),
+            "lab/mini-lb" => Some(Runtime::MiniLb),
+            "lab/mini-proxy" if ["init", "run"].contains(&container["args"][0].as_str().unwrap_or_default()) => {
+                Some(Runtime::MiniProxy)
+            }
             _ => None,
         }
     }
@@ -68,6 +78,11 @@ impl Machine {
         self.state_dir.join("cluster.yaml")
     }
 
+    /// The mesh's trust anchor (`ca.crt`, `ca.key`), from which every proxy's certificate is issued.
+    pub fn mesh_ca(&self) -> PathBuf {
+        self.state_dir.join("mesh-ca")
+    }
+
     fn path(&self) -> String {
         format!("{}:{}:/usr/sbin:/usr/bin:/sbin:/bin", self.bin_dir.display(), self.postgres_bin.display())
     }
@@ -80,8 +95,12 @@ impl Machine {
     }
 }
 
-/// Creates `pod`'s sandbox: its namespace, the veth to its node, its resolv.conf.
+/// Creates `pod`'s sandbox: its namespace, the veth to its node, its resolv.conf (nothing with
+/// `hostNetwork`: the pod lives in its node's namespace).
 pub fn sandbox(plan: &Plan, machine: &Machine, pod: &Pod, veth: &str) -> Result<(), LocalError> {
+    if pod.host_network() {
+        return Ok(());
+    }
     let node = plan
         .node(&pod.node)
         .ok_or_else(|| LocalError::Plan(format!("pod {} names no known node {}", pod.name, pod.node)))?;
@@ -95,38 +114,106 @@ pub fn sandbox(plan: &Plan, machine: &Machine, pod: &Pod, veth: &str) -> Result<
     Ok(())
 }
 
-/// Starts `pod`'s container; returns the running program.
-pub fn start(plan: &Plan, machine: &Machine, pod: &Pod) -> Result<process::Started, LocalError> {
-    let container =
-        pod.containers().next().ok_or_else(|| LocalError::Plan(format!("pod {} has no container", pod.name)))?;
+/// Runs `pod`'s init containers to completion, then starts its containers; returns the running programs.
+pub fn start(plan: &Plan, machine: &Machine, pod: &Pod) -> Result<Vec<process::Started>, LocalError> {
+    for container in pod.init_containers() {
+        let (program, args, _) = command(machine, pod, container)?;
+        let mut all = vec![program.display().to_string()];
+        all.extend(args);
+        run(&in_netns(&pod.netns(), "env", all))?;
+    }
+    let mut started = Vec::new();
+    for container in pod.containers() {
+        started.push(start_container(plan, machine, pod, container)?);
+    }
+    if started.is_empty() {
+        return Err(LocalError::Plan(format!("pod {} has no container", pod.name)));
+    }
+    Ok(started)
+}
+
+/// The program and args of `container`, and its runtime.
+fn command(machine: &Machine, pod: &Pod, container: &Value) -> Result<(PathBuf, Vec<String>, Runtime), LocalError> {
     let image = container["image"].as_str().unwrap_or_default();
-    let runtime = Runtime::of(image)
+    let runtime = Runtime::of(container)
         .ok_or_else(|| LocalError::Plan(format!("pod {}: lab local cannot run image {image}", pod.name)))?;
+    let words: Vec<String> = container["command"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(container["args"].as_array().into_iter().flatten())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let binary = |name: &str| machine.bin_dir.join(name);
+    Ok(match runtime {
+        Runtime::GoWeb => (binary("go-web"), Vec::new(), runtime),
+        Runtime::ClusterDns => (binary("cluster-dns"), Vec::new(), runtime),
+        Runtime::Dnsutils => (
+            binary("dnsutils"),
+            if words.is_empty() { vec!["sleep".into(), "infinity".into()] } else { words },
+            runtime,
+        ),
+        Runtime::MiniLb => (binary("mini-lb"), words, runtime),
+        Runtime::MiniProxy => (binary("mini-proxy"), words, runtime),
+        Runtime::Postgres => (machine.postgres_bin.join("postgres"), words, runtime),
+    })
+}
+
+/// Starts one container of `pod`.
+fn start_container(
+    plan: &Plan,
+    machine: &Machine,
+    pod: &Pod,
+    container: &Value,
+) -> Result<process::Started, LocalError> {
     let host_ip = plan.node(&pod.node).map_or(Ipv4Addr::UNSPECIFIED, |n| n.ip);
     let mut env = kubelet::container_env(container, pod, host_ip, &plan.manifests)?;
-    let log = machine.state_dir.join(format!("{}.log", pod.name));
-    let (program, args): (PathBuf, Vec<String>) = match runtime {
-        Runtime::GoWeb => (machine.bin_dir.join("go-web"), Vec::new()),
-        Runtime::ClusterDns => {
-            env.push(("CLUSTER_STATE_FILE".into(), machine.state_file().display().to_string()));
-            (machine.bin_dir.join("cluster-dns"), Vec::new())
-        }
-        Runtime::Dnsutils => {
-            let command: Vec<String> = container["command"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .chain(container["args"].as_array().into_iter().flatten())
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect();
-            (
-                machine.bin_dir.join("dnsutils"),
-                if command.is_empty() { vec!["sleep".into(), "infinity".into()] } else { command },
-            )
-        }
+    let name = container["name"].as_str().unwrap_or_default();
+    let log = machine.state_dir.join(if pod.containers().count() > 1 {
+        format!("{}.{name}.log", pod.name)
+    } else {
+        format!("{}.log", pod.name)
+    });
+    let (program, mut args, runtime) = command(machine, pod, container)?;
+    match runtime {
         Runtime::Postgres => return postgres(machine, pod, &env, &log),
-    };
+        Runtime::ClusterDns | Runtime::MiniLb => {
+            env.push(("CLUSTER_STATE_FILE".into(), machine.state_file().display().to_string()));
+        }
+        Runtime::MiniProxy => {
+            let dir = identity(machine, pod)?;
+            env = mesh::file_identity(env, &dir.display().to_string());
+            env.push(("CLUSTER_STATE_FILE".into(), machine.state_file().display().to_string()));
+            // As the container's runAsUser: the UID init's rules let out unredirected.
+            let uid = mesh::PROXY_UID.to_string();
+            let mut all = vec![format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()];
+            all.push(program.display().to_string());
+            all.append(&mut args);
+            return Ok(process::start(&pod.netns(), Path::new("setpriv"), &all, &env, &machine.path(), &log)?);
+        }
+        Runtime::GoWeb | Runtime::Dnsutils => {}
+    }
     Ok(process::start(&pod.netns(), &program, &args, &env, &machine.path(), &log)?)
+}
+
+/// The proxy's identity directory: a certificate for the pod's ServiceAccount from the run's trust
+/// anchor, as the identity service would issue it, readable by the proxy's UID.
+fn identity(machine: &Machine, pod: &Pod) -> Result<PathBuf, LocalError> {
+    let dir = machine.state_dir.join(&pod.name).join("identity");
+    let (ca, out) = (machine.mesh_ca().display().to_string(), dir.display().to_string());
+    let account = mesh::service_account(pod);
+    let issue = ["identity", "issue", "--ca-dir", &ca, "--service-account", account, "--namespace", &pod.namespace];
+    let mut args: Vec<&str> = issue.to_vec();
+    args.extend(["--out", &out]);
+    run(&cmd(&machine.bin_dir.join("mini-proxy").display().to_string(), args))?;
+    for path in [dir.parent().unwrap_or(&dir).to_path_buf(), dir.clone()]
+        .into_iter()
+        .chain(["tls.crt", "tls.key", "ca.crt"].map(|f| dir.join(f)))
+    {
+        std::os::unix::fs::chown(&path, Some(mesh::PROXY_UID), Some(mesh::PROXY_UID))
+            .map_err(HostError::file(&path))?;
+    }
+    Ok(dir)
 }
 
 /// The official image's entrypoint, in short: initdb with POSTGRES_USER and POSTGRES_PASSWORD,
@@ -206,33 +293,45 @@ fn postgres_ids() -> Result<(u32, u32), LocalError> {
     Ok((number("-u")?, number("-g")?))
 }
 
-/// Waits until `pod`'s readiness probe passes, as kubelet runs it; a pod without one is ready at once.
-pub fn wait_ready(plan: &Plan, machine: &Machine, pod: &Pod, started: &mut process::Started) -> Result<(), LocalError> {
-    let container = pod.containers().next().cloned().unwrap_or(Value::Null);
-    let probe = &container["readinessProbe"];
+/// Waits until every container's readiness probe passes, as kubelet runs them; a pod without one is
+/// ready at once.
+pub fn wait_ready(
+    plan: &Plan,
+    machine: &Machine,
+    pod: &Pod,
+    started: &mut [process::Started],
+) -> Result<(), LocalError> {
     let node = plan.node(&pod.node).map(|n| n.netns()).unwrap_or_default();
+    let probes: Vec<(Value, Value)> =
+        pod.containers().map(|c| (c.clone(), c["readinessProbe"].clone())).filter(|(_, p)| p.is_object()).collect();
     let mut check = || -> Result<bool, LocalError> {
-        if let Some(status) = started.exited() {
-            return Err(LocalError::Exited {
-                pod: pod.name.clone(),
-                status: status.to_string(),
-                log: process::tail(&started.log, 15),
-                path: started.log.clone(),
-            });
+        for program in started.iter_mut() {
+            if let Some(status) = program.exited() {
+                return Err(LocalError::Exited {
+                    pod: pod.name.clone(),
+                    status: status.to_string(),
+                    log: process::tail(&program.log, 15),
+                    path: program.log.clone(),
+                });
+            }
         }
-        if let Some(command) = probe["exec"]["command"].as_array() {
-            let words: Vec<&str> = command.iter().filter_map(Value::as_str).collect();
-            let (program, args) = words.split_first().map_or(("true", &[][..]), |(p, a)| (*p, a));
-            return Ok(machine.exec(pod, program, args).is_ok());
-        }
-        if probe["httpGet"].is_object() {
-            let port = resolve_port(&container, &probe["httpGet"]["port"]).unwrap_or(80);
-            let path = probe["httpGet"]["path"].as_str().unwrap_or("/");
-            let url = format!("http://{}:{port}{path}", pod.ip);
-            let wget = machine.bin_dir.join("dnsutils").display().to_string();
-            return Ok(
+        for (container, probe) in &probes {
+            let passed = if let Some(command) = probe["exec"]["command"].as_array() {
+                let words: Vec<&str> = command.iter().filter_map(Value::as_str).collect();
+                let (program, args) = words.split_first().map_or(("true", &[][..]), |(p, a)| (*p, a));
+                machine.exec(pod, program, args).is_ok()
+            } else if probe["httpGet"].is_object() {
+                let port = resolve_port(container, &probe["httpGet"]["port"]).unwrap_or(80);
+                let path = probe["httpGet"]["path"].as_str().unwrap_or("/");
+                let url = format!("http://{}:{port}{path}", pod.ip);
+                let wget = machine.bin_dir.join("dnsutils").display().to_string();
                 run(&in_netns(&node, &wget, ["wget", "-q", "-O", "/dev/null", "-T", "1", "-t", "1", &url])).is_ok()
-            );
+            } else {
+                true
+            };
+            if !passed {
+                return Ok(false);
+            }
         }
         Ok(true)
     };
@@ -242,10 +341,11 @@ pub fn wait_ready(plan: &Plan, machine: &Machine, pod: &Pod, started: &mut proce
             return Ok(());
         }
         if Instant::now() > deadline {
+            let logs: Vec<String> = started.iter().map(|p| process::tail(&p.log, 8)).collect();
             return Err(LocalError::NotReady {
                 pod: pod.name.clone(),
                 seconds: READY_TIMEOUT.as_secs(),
-                log: process::tail(&started.log, 15),
+                log: logs.join("\n--\n"),
             });
         }
         sleep(Duration::from_millis(100));

@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod kubelet;
+pub mod mesh;
 pub mod steps;
 
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ use std::time::Instant;
 use thiserror::Error;
 
 use crate::local::host::{HostError, cleanup, process, shell, signals};
-use crate::local::plan::objects::Manifests;
+use crate::local::plan::objects::{self, Manifests};
 use crate::local::plan::pods::{Pod, Scale};
 use crate::local::plan::services::Phase;
 use crate::local::plan::topology::{self, PREFIX};
@@ -97,7 +98,7 @@ fn walkthrough_scales() -> Vec<Scale> {
 pub fn run(options: &Options) -> Result<(), LocalError> {
     let started = Instant::now();
     let machine = prerequisites(options)?;
-    let plan = plan(&options.workspace)?;
+    let mut plan = plan(&options.workspace, &machine)?;
     let removed = cleanup::remove_all(PREFIX, Path::new(STATE_DIR));
     if !removed.is_empty() {
         println!("# removed what an earlier run left: {}", removed.join(" "));
@@ -105,7 +106,10 @@ pub fn run(options: &Options) -> Result<(), LocalError> {
     signals::remove_on_signal(PREFIX, PathBuf::from(STATE_DIR))
         .map_err(|e| LocalError::Prerequisite(format!("cannot watch for signals: {e}")))?;
     fs::create_dir_all(&machine.state_dir).map_err(HostError::file(&machine.state_dir))?;
-    let result = walk(&plan, &machine);
+    let result = mesh::create_objects(&machine, &mut plan.manifests).and_then(|anchor| {
+        println!("# made what `lab up` makes beside deploy/: the memberlist Secret (96 random bytes) and the trust anchor {anchor} in the linkerd-identity-trust-roots ConfigMap");
+        walk(&mut plan, &machine)
+    });
     if result.is_err() && shell::stopping() {
         // The failure is the stop itself (a command refused, a namespace gone): the signal's thread is
         // removing the lab and exits with the signal's status; it must not be raced to a different exit.
@@ -132,8 +136,8 @@ pub fn clean() -> Vec<String> {
     cleanup::remove_all(PREFIX, Path::new(STATE_DIR))
 }
 
-/// Renders deploy/ and plans the lab.
-pub fn plan(workspace: &Path) -> Result<Plan, LocalError> {
+/// Renders deploy/, meshes the app as the walkthrough does, and plans the lab.
+pub fn plan(workspace: &Path, machine: &Machine) -> Result<Plan, LocalError> {
     let deploy = workspace.join("deploy");
     let output = Process::new("kubectl").arg("kustomize").arg(&deploy).output().map_err(|e| {
         LocalError::Prerequisite(format!(
@@ -148,11 +152,17 @@ pub fn plan(workspace: &Path) -> Result<Plan, LocalError> {
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    let manifests = Manifests::parse(&String::from_utf8_lossy(&output.stdout))?;
+    let mut manifests = Manifests::parse(&String::from_utf8_lossy(&output.stdout))?;
+    if let Some(app) = manifests.objects.iter_mut().find(|o| o["kind"] == "Deployment" && objects::name(o) == "app") {
+        let injected = mesh::inject(machine, app)?;
+        let note = if injected == *app { "deploy/ meshes it already: inject changed nothing" } else { "injected" };
+        println!("# cat app.yaml | mini-proxy inject - | kubectl apply -f -   ({note})");
+        *app = injected;
+    }
     let kind_config = deploy.join("kind/cluster.yaml");
     let text = fs::read_to_string(&kind_config).map_err(HostError::file(&kind_config))?;
     let topology = topology::from_kind_config(&text)?;
-    Ok(Plan::new(manifests, topology, |image| Runtime::of(image).is_some(), &walkthrough_scales())?)
+    Ok(Plan::new(manifests, topology, |container| Runtime::of(container).is_some(), &walkthrough_scales())?)
 }
 
 /// Root, the programs `lab local` runs, and our binaries.
@@ -169,16 +179,17 @@ fn prerequisites(options: &Options) -> Result<Machine, LocalError> {
         ("iptables-restore", "iptables"),
         ("setpriv", "util-linux"),
         ("knotd", "knot"),
+        ("nginx", "nginx-light"),
         ("kubectl", "kubectl 1.27 or newer (kubernetes.io/docs/tasks/tools)"),
     ] {
         if !crate::tools::on_path(program) && !Path::new("/usr/sbin").join(program).exists() {
             return Err(LocalError::Prerequisite(format!("{program} is not on PATH: install {package}")));
         }
     }
-    for binary in ["go-web", "cluster-dns", "dnsutils"] {
+    for binary in ["go-web", "cluster-dns", "dnsutils", "mini-lb", "mini-proxy"] {
         if !options.bin_dir.join(binary).is_file() {
             return Err(LocalError::Prerequisite(format!(
-                "{binary} is not in {}: build it with `cargo build -p go-web -p cluster-dns -p dnsutils`, or pass --bin-dir DIR",
+                "{binary} is not in {}: build it with `cargo build -p go-web -p cluster-dns -p dnsutils -p mini-lb -p mini-proxy`, or pass --bin-dir DIR",
                 options.bin_dir.display()
             )));
         }
@@ -206,7 +217,7 @@ fn newest_postgres() -> Option<PathBuf> {
 }
 
 /// Every step, in order.
-fn walk(plan: &Plan, machine: &Machine) -> Result<(), LocalError> {
+fn walk(plan: &mut Plan, machine: &Machine) -> Result<(), LocalError> {
     steps::heading("the cluster: nodes on the kind network");
     for line in cluster::build(plan)? {
         println!("{line}");
@@ -223,7 +234,8 @@ fn walk(plan: &Plan, machine: &Machine) -> Result<(), LocalError> {
     steps::heading("step 2: DNS from the dnsutils pod");
     steps::dns(plan, machine)?;
     steps::heading("step 3: the app on every worker, Services through kube-proxy's rules");
-    running.start(plan, machine, plan.placement.pods.iter().filter(|p| !first(p)))?;
+    let load_balancer = |pod: &Pod| pod.namespace == "metallb-system";
+    running.start(plan, machine, plan.placement.pods.iter().filter(|p| !first(p) && !load_balancer(p)))?;
     print!("{}", steps::pods_table(plan, &running.phases));
     steps::services(plan, machine)?;
     Ok(())
@@ -252,11 +264,11 @@ impl Running {
             kubelet::sandbox(plan, machine, pod, &veth)?;
             started.push(kubelet::start(plan, machine, pod)?);
         }
-        for (pod, program) in pods.iter().zip(started.iter_mut()) {
-            kubelet::wait_ready(plan, machine, pod, program)?;
+        for (pod, programs) in pods.iter().zip(started.iter_mut()) {
+            kubelet::wait_ready(plan, machine, pod, programs)?;
             self.phases.insert(pod.name.clone(), Phase::Ready);
         }
-        self.programs.extend(started);
+        self.programs.extend(started.into_iter().flatten());
         cluster::publish(plan, machine, &self.phases)
     }
 }

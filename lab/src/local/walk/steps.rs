@@ -37,7 +37,12 @@ pub fn pods_table(plan: &Plan, phases: &BTreeMap<String, Phase>) -> String {
         let _ = writeln!(
             text,
             "{:<12} {:<28} {:<7} {:<9} {:<12} {}",
-            pod.namespace, pod.name, "1/1", "Running", pod.ip, pod.node
+            pod.namespace,
+            pod.name,
+            format!("{0}/{0}", pod.containers().count()),
+            "Running",
+            pod.ip,
+            pod.node
         );
     }
     text
