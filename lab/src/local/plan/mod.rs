@@ -15,6 +15,7 @@ pub mod services;
 pub mod state;
 pub mod topology;
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use serde_json::Value;
@@ -68,6 +69,8 @@ pub struct Plan {
     pub placement: Placement,
     /// The Services, addresses allocated.
     pub services: Vec<Value>,
+    /// Service statuses their controllers wrote (mini-lb's LoadBalancer ingress), by `namespace/name`.
+    pub service_status: BTreeMap<String, Value>,
 }
 
 impl Plan {
@@ -80,7 +83,7 @@ impl Plan {
     ) -> Result<Plan, PlanError> {
         let placement = pods::schedule(&manifests, &topology, runnable, scales)?;
         let services = services::allocate(&manifests, topology.service_subnet)?;
-        Ok(Plan { manifests, topology, placement, services })
+        Ok(Plan { manifests, topology, placement, services, service_status: BTreeMap::new() })
     }
 
     /// The node named `name`.

@@ -161,7 +161,7 @@ pub fn endpoint_slices(services: &[Value], pods: &[Pod], phase: impl Fn(&Pod) ->
                     "name": format!("{name}-{}", names::suffix(&seed)),
                     "namespace": namespace,
                     "labels": labels,
-                    "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": name, "controller": true, "blockOwnerDeletion": true}],
+                    "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": name, "uid": super::state::uid(&format!("Service/{namespace}/{name}")), "controller": true, "blockOwnerDeletion": true}],
                 },
                 "addressType": "IPv4",
                 "endpoints": endpoints,

@@ -40,9 +40,30 @@ pub fn objects(plan: &Plan, phase: impl Fn(&Pod) -> Phase) -> Vec<Value> {
     for service in &plan.services {
         let mut service = service.clone();
         service["apiVersion"] = json!("v1");
+        let key = format!("{}/{}", super::objects::namespace(&service), super::objects::name(&service));
         service["metadata"]["namespace"] = json!(super::objects::namespace(&service));
-        service["status"] = json!({"loadBalancer": {}});
+        service["status"] = plan.service_status.get(&key).cloned().unwrap_or_else(|| json!({"loadBalancer": {}}));
         objects.push(service);
+    }
+    // MetalLB's configuration, read by the controller and the speakers.
+    objects.extend(
+        plan.manifests
+            .objects
+            .iter()
+            .filter(|o| o["apiVersion"].as_str().is_some_and(|v| v.starts_with("metallb.io/")))
+            .cloned(),
+    );
+    for deployment in plan.manifests.of_kind("Deployment") {
+        let pods = plan.pods_of("Deployment", super::objects::name(deployment));
+        if pods.is_empty() {
+            continue;
+        }
+        let ready = pods.iter().filter(|pod| phase(pod) == Phase::Ready).count();
+        let mut deployment = deployment.clone();
+        deployment["metadata"]["namespace"] = json!(super::objects::namespace(&deployment));
+        deployment["spec"]["replicas"] = json!(pods.len());
+        deployment["status"] = json!({"replicas": pods.len(), "readyReplicas": ready, "availableReplicas": ready});
+        objects.push(deployment);
     }
     objects.extend(services::endpoint_slices(&plan.services, &plan.placement.pods, &phase));
     for pod in &plan.placement.pods {
@@ -80,9 +101,21 @@ fn pod_object(plan: &Plan, pod: &Pod, phase: Phase) -> Value {
             Some(hash) => ("ReplicaSet", format!("{owner}-{hash}")),
             None => (kind.as_str(), owner.clone()),
         };
-        metadata["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name, "controller": true, "blockOwnerDeletion": true}]);
+        let uid = uid(&format!("{owner_kind}/{}/{owner_name}", pod.namespace));
+        metadata["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": owner_kind, "name": owner_name, "uid": uid, "controller": true, "blockOwnerDeletion": true}]);
     }
-    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod.spec, "status": status})
+    let mut spec = pod.spec.clone();
+    // The ServiceAccount admission plugin names the default account when the pod names none.
+    if spec["serviceAccountName"].is_null() {
+        spec["serviceAccountName"] = json!("default");
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec, "status": status})
+}
+
+/// A stable object UID for `key` (owner references must carry one).
+pub fn uid(key: &str) -> String {
+    let hash = super::names::fnv32a(key.as_bytes());
+    format!("00000000-0000-4000-8000-0000{hash:08x}")
 }
 
 /// The objects as one YAML stream, documents separated by `---`.

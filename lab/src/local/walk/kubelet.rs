@@ -73,9 +73,10 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// The cluster-state file.
+    /// The cluster-state file, alone in its directory: the components watch the directory, and the
+    /// pods' logs beside it would wake them for nothing.
     pub fn state_file(&self) -> PathBuf {
-        self.state_dir.join("cluster.yaml")
+        self.state_dir.join("api").join("cluster.yaml")
     }
 
     /// The mesh's trust anchor (`ca.crt`, `ca.key`), from which every proxy's certificate is issued.

@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod kubelet;
+pub mod labels;
 pub mod mesh;
 pub mod steps;
 
@@ -105,7 +106,8 @@ pub fn run(options: &Options) -> Result<(), LocalError> {
     }
     signals::remove_on_signal(PREFIX, PathBuf::from(STATE_DIR))
         .map_err(|e| LocalError::Prerequisite(format!("cannot watch for signals: {e}")))?;
-    fs::create_dir_all(&machine.state_dir).map_err(HostError::file(&machine.state_dir))?;
+    let api = machine.state_file().parent().map(Path::to_path_buf).unwrap_or_default();
+    fs::create_dir_all(&api).map_err(HostError::file(&api))?;
     let result = mesh::create_objects(&machine, &mut plan.manifests).and_then(|anchor| {
         println!("# made what `lab up` makes beside deploy/: the memberlist Secret (96 random bytes) and the trust anchor {anchor} in the linkerd-identity-trust-roots ConfigMap");
         walk(&mut plan, &machine)
@@ -238,20 +240,23 @@ fn walk(plan: &mut Plan, machine: &Machine) -> Result<(), LocalError> {
     running.start(plan, machine, plan.placement.pods.iter().filter(|p| !first(p) && !load_balancer(p)))?;
     print!("{}", steps::pods_table(plan, &running.phases));
     steps::services(plan, machine)?;
+    steps::heading("step 4: endpoints follow labels");
+    let _relabelled = labels::relabel(plan, machine, &mut running)?;
     Ok(())
 }
 
 /// The programs started and each pod's phase.
 #[derive(Default)]
-struct Running {
+pub struct Running {
     /// Kept so the children are ours until the end; the cleanup stops them through their namespaces.
     programs: Vec<process::Started>,
-    phases: BTreeMap<String, Phase>,
+    /// Each started pod's phase, by name.
+    pub phases: BTreeMap<String, Phase>,
 }
 
 impl Running {
     /// Creates the pods' sandboxes, starts them, waits for each to be ready, and publishes them.
-    fn start<'a>(
+    pub fn start<'a>(
         &mut self,
         plan: &Plan,
         machine: &Machine,

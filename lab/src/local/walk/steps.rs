@@ -49,19 +49,19 @@ pub fn pods_table(plan: &Plan, phases: &BTreeMap<String, Phase>) -> String {
 }
 
 /// The dnsutils pod.
-fn dnsutils(plan: &Plan) -> Result<&Pod, LocalError> {
+pub(super) fn dnsutils(plan: &Plan) -> Result<&Pod, LocalError> {
     plan.pod("dnsutils").ok_or_else(|| LocalError::Plan("the manifests have no dnsutils pod".into()))
 }
 
 /// Runs `dnsutils TOOL ARGS` in the dnsutils pod, printing the walkthrough's command, ours, and the answer.
-fn exec(plan: &Plan, machine: &Machine, tool: &str, args: &[&str]) -> Result<(String, String), LocalError> {
+pub(super) fn exec(plan: &Plan, machine: &Machine, tool: &str, args: &[&str]) -> Result<(String, String), LocalError> {
     settled(plan, machine, tool, args, |_| true)
 }
 
 /// Like [`exec`], but asks again until `wanted` holds or [`SETTLE`] has passed: the components see a
 /// published change within about a second (cluster-dns re-reads the state file when it changes), as
 /// they would see the API's; the last answer is the one printed and checked.
-fn settled(
+pub(super) fn settled(
     plan: &Plan,
     machine: &Machine,
     tool: &str,
@@ -85,7 +85,13 @@ fn settled(
     Ok((shown, answer))
 }
 
-fn check(step: &str, shown: &str, got: &str, ok: bool, expected: impl Into<String>) -> Result<(), LocalError> {
+pub(super) fn check(
+    step: &str,
+    shown: &str,
+    got: &str,
+    ok: bool,
+    expected: impl Into<String>,
+) -> Result<(), LocalError> {
     if ok {
         return Ok(());
     }
@@ -204,7 +210,7 @@ pub fn services(plan: &Plan, machine: &Machine) -> Result<(), LocalError> {
 }
 
 /// The addresses of the A records in `host -v` output's answer section.
-fn a_records(output: &str) -> BTreeSet<String> {
+pub(super) fn a_records(output: &str) -> BTreeSet<String> {
     output
         .lines()
         .filter(|line| line.split_whitespace().rev().nth(1) == Some("A") && !line.starts_with(';'))
