@@ -27,6 +27,8 @@ pub struct ServicePort {
     pub port: u16,
     /// The NodePort, when the Service has one.
     pub node_port: Option<u16>,
+    /// The LoadBalancer addresses its status holds (written by mini-lb's controller).
+    pub load_balancer_ips: Vec<Ipv4Addr>,
     /// The ready endpoints, sorted.
     pub endpoints: Vec<SocketAddrV4>,
 }
@@ -41,6 +43,12 @@ pub fn service_ports(services: &[Value], slices: &[Value]) -> Vec<ServicePort> {
         if cluster_ip.is_none() {
             continue;
         }
+        let load_balancer_ips: Vec<Ipv4Addr> = service["status"]["loadBalancer"]["ingress"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|ingress| ingress["ip"].as_str()?.parse().ok())
+            .collect();
         for port in service["spec"]["ports"].as_array().into_iter().flatten() {
             let port_name = port["name"].as_str().unwrap_or_default();
             let protocol = port["protocol"].as_str().unwrap_or("TCP");
@@ -69,6 +77,7 @@ pub fn service_ports(services: &[Value], slices: &[Value]) -> Vec<ServicePort> {
                 cluster_ip,
                 port: port["port"].as_u64().and_then(|n| u16::try_from(n).ok()).unwrap_or_default(),
                 node_port: port["nodePort"].as_u64().and_then(|n| u16::try_from(n).ok()),
+                load_balancer_ips: load_balancer_ips.clone(),
                 endpoints,
             });
         }
@@ -81,7 +90,7 @@ pub fn service_chain(port: &ServicePort) -> String {
     format!("KUBE-SVC-{}", chain_hash(&format!("{}{}", port.name, port.protocol)))
 }
 
-/// kube-proxy's chain for an external (NodePort) entry: `KUBE-EXT-` + the same hash.
+/// kube-proxy's chain for traffic from outside (a NodePort, a LoadBalancer address): `KUBE-EXT-` + the same hash.
 fn external_chain(port: &ServicePort) -> String {
     format!("KUBE-EXT-{}", chain_hash(&format!("{}{}", port.name, port.protocol)))
 }
@@ -118,7 +127,7 @@ pub fn nat_rules(ports: &[ServicePort], cluster_cidr: Cidr) -> String {
         vec!["KUBE-SERVICES".to_string(), "KUBE-NODEPORTS".into(), "KUBE-POSTROUTING".into(), "KUBE-MARK-MASQ".into()];
     for port in &live {
         chains.push(service_chain(port));
-        if port.node_port.is_some() {
+        if port.node_port.is_some() || !port.load_balancer_ips.is_empty() {
             chains.push(external_chain(port));
         }
         chains.extend(port.endpoints.iter().map(|e| endpoint_chain(port, *e)));
@@ -151,12 +160,23 @@ pub fn nat_rules(ports: &[ServicePort], cluster_cidr: Cidr) -> String {
                 "-A {svc} ! -s {cluster_cidr} -d {ip}/32 -p {proto} -m comment --comment \"{name} cluster IP\" -m {proto} --dport {dport} -j KUBE-MARK-MASQ"
             );
         }
+        let ext = external_chain(port);
+        // Traffic to the LoadBalancer address reaches whichever node the speakers elected (ARP), and is
+        // translated there like NodePort traffic.
+        for ip in &port.load_balancer_ips {
+            let _ = writeln!(
+                text,
+                "-A KUBE-SERVICES -d {ip}/32 -p {proto} -m comment --comment \"{name} loadbalancer IP\" -m {proto} --dport {} -j {ext}",
+                port.port
+            );
+        }
         if let Some(node_port) = port.node_port {
-            let ext = external_chain(port);
             let _ = writeln!(
                 text,
                 "-A KUBE-NODEPORTS -p {proto} -m comment --comment \"{name}\" -m {proto} --dport {node_port} -j {ext}"
             );
+        }
+        if port.node_port.is_some() || !port.load_balancer_ips.is_empty() {
             let _ = writeln!(
                 text,
                 "-A {ext} -m comment --comment \"masquerade traffic for {name} external destinations\" -j KUBE-MARK-MASQ"
@@ -209,6 +229,7 @@ mod tests {
             cluster_ip: Some(Ipv4Addr::new(10, 98, 252, 195)),
             port: 80,
             node_port: None,
+            load_balancer_ips: Vec::new(),
             endpoints: endpoints.iter().map(|e| e.parse().expect("an endpoint")).collect(),
         }
     }
@@ -265,5 +286,26 @@ mod tests {
             "{table}"
         );
         assert_eq!(table.matches("COMMIT").count(), 1);
+    }
+
+    /// A LoadBalancer address in the Service's status is matched in KUBE-SERVICES on the Service port
+    /// and sent through KUBE-EXT (masqueraded) to KUBE-SVC, as kube-proxy does; none before the status.
+    #[test]
+    fn load_balancer_address() {
+        let mut service = json!({"metadata": {"name": "loadbalancer-service"}, "spec": {"clusterIP": "10.96.7.7", "ports": [{"name": "service-port", "port": 80, "protocol": "TCP", "nodePort": 31234}]}});
+        let slices = [
+            json!({"metadata": {"labels": {"kubernetes.io/service-name": "loadbalancer-service"}}, "ports": [{"name": "service-port", "port": 8080, "protocol": "TCP"}],
+            "endpoints": [{"addresses": ["10.244.2.2"], "conditions": {"ready": true}}]}),
+        ];
+        let cidr = "10.244.0.0/16".parse().expect("valid");
+        let before = nat_rules(&service_ports(std::slice::from_ref(&service), &slices), cidr);
+        assert!(!before.contains("loadbalancer IP"), "{before}");
+        service["status"] = json!({"loadBalancer": {"ingress": [{"ip": "172.18.255.200"}]}});
+        let ports = service_ports(&[service], &slices);
+        let text = nat_rules(&ports, cidr);
+        let ext = external_chain(&ports[0]);
+        assert!(text.contains(&format!("-A KUBE-SERVICES -d 172.18.255.200/32 -p tcp -m comment --comment \"default/loadbalancer-service:service-port loadbalancer IP\" -m tcp --dport 80 -j {ext}\n")), "{text}");
+        assert!(text.contains(&format!("-A {ext} -j {}\n", service_chain(&ports[0]))), "{text}");
+        assert_eq!(text.matches(&format!(":{ext} ")).count(), 1);
     }
 }

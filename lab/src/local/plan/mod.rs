@@ -4,6 +4,7 @@
 //! container ([`kubelet`]), the cluster-state file ([`state`]) and kube-proxy's rules ([`kube_proxy`]).
 //! Nothing here reads a file, runs a program or touches the network, so all of it is unit-tested.
 
+pub mod ingress;
 pub mod kube_proxy;
 pub mod kubelet;
 pub mod mesh;

@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod kubelet;
 pub mod labels;
+pub mod load_balancer;
 pub mod mesh;
 pub mod steps;
 
@@ -242,6 +243,8 @@ fn walk(plan: &mut Plan, machine: &Machine) -> Result<(), LocalError> {
     steps::services(plan, machine)?;
     steps::heading("step 4: endpoints follow labels");
     let _relabelled = labels::relabel(plan, machine, &mut running)?;
+    steps::heading("step 5: the LoadBalancer: mini-lb's controller and a speaker on every node");
+    load_balancer::play(plan, machine, &mut running)?;
     Ok(())
 }
 

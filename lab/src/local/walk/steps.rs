@@ -29,14 +29,20 @@ pub fn heading(title: &str) {
 
 /// `kubectl get pods -A -o wide`, for the pods in `phases`.
 pub fn pods_table(plan: &Plan, phases: &BTreeMap<String, Phase>) -> String {
+    pods_table_of(plan, plan.placement.pods.iter().filter(|p| phases.contains_key(&p.name)))
+}
+
+/// `kubectl get pods -A -o wide`, for `pods`.
+pub fn pods_table_of<'a>(plan: &Plan, pods: impl Iterator<Item = &'a Pod>) -> String {
+    let _ = plan;
     let mut text = format!(
-        "$ kubectl get pods -A -o wide\n{:<12} {:<28} {:<7} {:<9} {:<12} {}\n",
+        "$ kubectl get pods -A -o wide\n{:<15} {:<28} {:<7} {:<9} {:<12} {}\n",
         "NAMESPACE", "NAME", "READY", "STATUS", "IP", "NODE"
     );
-    for pod in plan.placement.pods.iter().filter(|p| phases.contains_key(&p.name)) {
+    for pod in pods {
         let _ = writeln!(
             text,
-            "{:<12} {:<28} {:<7} {:<9} {:<12} {}",
+            "{:<15} {:<28} {:<7} {:<9} {:<12} {}",
             pod.namespace,
             pod.name,
             format!("{0}/{0}", pod.containers().count()),
