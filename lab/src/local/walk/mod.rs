@@ -4,6 +4,7 @@
 //! The lab is removed at the end, on the first failure, and on Ctrl-C or SIGTERM, unless `--keep`.
 
 pub mod cluster;
+pub mod ingress;
 pub mod kubelet;
 pub mod labels;
 pub mod load_balancer;
@@ -245,6 +246,8 @@ fn walk(plan: &mut Plan, machine: &Machine) -> Result<(), LocalError> {
     let _relabelled = labels::relabel(plan, machine, &mut running)?;
     steps::heading("step 5: the LoadBalancer: mini-lb's controller and a speaker on every node");
     load_balancer::play(plan, machine, &mut running)?;
+    steps::heading("step 6: Ingress: /host and /data on the control plane's port 80");
+    ingress::play(plan, machine, &mut running)?;
     Ok(())
 }
 
@@ -258,6 +261,11 @@ pub struct Running {
 }
 
 impl Running {
+    /// Keeps a program started outside a pod (the ingress controller's nginx) with the others.
+    pub fn adopt(&mut self, program: process::Started) {
+        self.programs.push(program);
+    }
+
     /// Creates the pods' sandboxes, starts them, waits for each to be ready, and publishes them.
     pub fn start<'a>(
         &mut self,
