@@ -1,6 +1,6 @@
 //! `lab local` run for real, as root: the whole slice (topology, postgres, cluster-dns, dnsutils,
-//! go-web, kube-proxy's rules, every walkthrough check) must pass within a bound and leave nothing
-//! behind; a dead run's leftovers are removed first; SIGTERM mid-run removes everything. Without root
+//! go-web behind mini-proxy, kube-proxy's rules, the relabel, mini-lb's address and failover, the
+//! ingress, every walkthrough check) must pass within a bound and leave nothing behind; a dead run's leftovers are removed first; SIGTERM mid-run removes everything. Without root
 //! (or without kubectl, knotd or PostgreSQL) each test prints SKIPPED. The tests share the `lab-` names,
 //! so they take turns.
 
@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The bound on one run (it takes about 15 s on a 2-core machine).
+/// The bound on one run (it takes about 30 s on a 2-core machine).
 const RUN_BOUND: Duration = Duration::from_secs(100);
 
 static TURN: Mutex<()> = Mutex::new(());
@@ -20,7 +20,7 @@ static TURN: Mutex<()> = Mutex::new(());
 fn can_run() -> bool {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let root = status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
-    let missing = ["kubectl", "knotd", "ip", "iptables-restore"].into_iter().find(|p| {
+    let missing = ["kubectl", "knotd", "nginx", "ip", "iptables-restore"].into_iter().find(|p| {
         !Command::new("sh")
             .args(["-c", &format!("command -v {p} || test -x /usr/sbin/{p}")])
             .output()
@@ -46,11 +46,11 @@ fn bin_dir() -> PathBuf {
     let lab = PathBuf::from(env!("CARGO_BIN_EXE_lab"));
     let dir = lab.parent().expect("the lab binary has a directory").to_path_buf();
     let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "go-web", "-p", "cluster-dns", "-p", "dnsutils"])
+        .args(["build", "-p", "go-web", "-p", "cluster-dns", "-p", "dnsutils", "-p", "mini-lb", "-p", "mini-proxy"])
         .current_dir(workspace())
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "cargo build of go-web, cluster-dns and dnsutils failed");
+    assert!(status.success(), "cargo build of go-web, cluster-dns, dnsutils, mini-lb and mini-proxy failed");
     dir
 }
 
@@ -123,10 +123,20 @@ fn walkthrough_passes_and_leaves_nothing() {
         "github.com has address",
         "Database Connected",
         "KUBE-SEP-",
+        "app=nope --overwrite",
+        "left the EndpointSlices in",
+        "mini-lb's controller wrote 172.18.255.200",
+        "the speakers elected",
+        "moved to kind-worker",
+        "$ curl 172.18.0.2/data\n# here: ip netns exec lab-client dnsutils wget -q -O- http://172.18.0.2/data\nDatabase Connected",
         "every step passed",
     ] {
         assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
     }
+    // The relabelled pod left every view within the step's bound, as the run measured it.
+    let line = stdout.lines().find(|l| l.contains("left the EndpointSlices in")).expect("the relabel's timings");
+    let millis: Vec<u64> = line.split(" in ").skip(1).filter_map(|t| t.split(" ms").next()?.parse().ok()).collect();
+    assert!(millis.len() == 3 && millis.iter().all(|ms| *ms <= 1000), "{line}");
     assert_eq!(leftovers(), Vec::<String>::new());
 }
 

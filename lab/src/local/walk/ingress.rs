@@ -78,7 +78,7 @@ pub fn play(plan: &Plan, machine: &Machine, running: &mut Running) -> Result<(),
         &dir.join("nginx.log"),
     )?);
     let wget = machine.bin_dir.join("dnsutils").display().to_string();
-    let get = |url: &str| shell::run(&in_netns(CLIENT, &wget, ["wget", "-q", "-O-", "-T", "1", "-t", "1", url]));
+    let get = |url: &str| shell::run(&in_netns(CLIENT, &wget, ["wget", "-q", "-O-", "-T", "10", "-t", "1", url]));
     // Ready once nginx answers at all (wget's exit status 8 is an HTTP error answer, 4 no connection).
     let deadline = Instant::now() + Duration::from_secs(5);
     let base = format!("http://{}/", node.ip);

@@ -5,7 +5,8 @@
 //! node receives it. A client on the kind network (a namespace on the bridge, standing for a container
 //! `docker run --network kind`) reaches it and, over repeated requests, different pods. Then the owner's
 //! cable is cut: the address moves (the client's neighbour entry follows the new owner's gratuitous
-//! ARP) and requests are answered again; both times are measured from the cut and printed.
+//! ARP) and a request is answered again; both times are measured from the cut and printed. The cable is
+//! then plugged back in, and the step ends once the node's pods answer from every other node.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -21,7 +22,6 @@ use crate::local::host::network;
 use crate::local::host::shell::{cmd, in_netns, run};
 use crate::local::plan::Plan;
 use crate::local::plan::objects;
-use crate::local::plan::services::Phase;
 use crate::local::plan::topology::KIND_NETWORK;
 
 /// The client's namespace on the kind network.
@@ -73,6 +73,7 @@ pub fn play(plan: &mut Plan, machine: &Machine, running: &mut Running) -> Result
         &format!("{client_ip}/{}", KIND_NETWORK.prefix),
     )?;
     println!("# a client on the kind network: {CLIENT}, eth0 {client_ip} on the bridge");
+    settle(plan, machine, ip)?;
     let url = format!("http://{ip}/host");
     let answers = requests(plan, machine, &url, REQUESTS, |_| true)?;
     let owner = owner_of(plan, ip)?;
@@ -128,28 +129,76 @@ pub fn play(plan: &mut Plan, machine: &Machine, running: &mut Running) -> Result
         answered.as_millis()
     );
 
-    // The node lifecycle controller marks the cut node's pods not ready (after its grace period in a
-    // cluster, at once here), so their endpoints leave the rules and every request is answered.
-    let lost: Vec<String> =
-        plan.placement.pods.iter().filter(|p| p.node == owner && !p.host_network()).map(|p| p.name.clone()).collect();
-    for pod in &lost {
-        if let Some(phase) = running.phases.get_mut(pod) {
-            *phase = Phase::Running;
-        }
-    }
-    cluster::publish(plan, machine, &running.phases)?;
-    println!("# {owner}'s pods marked not ready, as the node lifecycle controller does: {}", lost.join(" "));
-    let answers = requests(plan, machine, &url, REQUESTS, |answer| !answer.contains(&format!("NODE: {owner},")))?;
-    println!("# {REQUESTS} requests after the failover reached {} app pods, none on {owner}", answers.len());
-
     println!("\n# plug {owner}'s cable back in\n$ ip -n {} link set {port} up", cluster::SWITCH);
     network::ip(cluster::SWITCH, &["link", "set", &port, "up"])?;
-    for pod in &lost {
-        if let Some(phase) = running.phases.get_mut(pod) {
-            *phase = Phase::Ready;
+    // The other nodes' neighbour entries for the cut node failed meanwhile: the node is whole again once
+    // its app pods answer from every other node, which later steps need.
+    let plugged = Instant::now();
+    let wget = machine.bin_dir.join("dnsutils").display().to_string();
+    for from in plan.topology.nodes.iter().filter(|n| n.name != owner).map(|n| n.netns()) {
+        for pod in plan.pods_of("Deployment", "app").into_iter().filter(|p| p.node == owner) {
+            let url = format!("http://{}:8080/host", pod.ip);
+            while run(&in_netns(&from, &wget, ["wget", "-q", "-O-", "-T", "1", "-t", "1", &url])).is_err() {
+                if plugged.elapsed() > BOUND {
+                    return Err(LocalError::Check {
+                        step: "5".into(),
+                        command: format!("ip netns exec {from} wget {url}"),
+                        got: "no answer".into(),
+                        expected: format!("{owner}'s pod answering within {} s of the plug", BOUND.as_secs()),
+                    });
+                }
+                sleep(Duration::from_millis(50));
+            }
         }
     }
+    println!("# {owner} answers again {} ms after the plug", plugged.elapsed().as_millis());
     cluster::publish(plan, machine, &running.phases)
+}
+
+/// Waits until exactly one speaker has announced `ip` for a second on end (the gossip has converged),
+/// reading each speaker's `metallb_speaker_announced` on its monitoring port.
+fn settle(plan: &Plan, machine: &Machine, ip: Ipv4Addr) -> Result<(), LocalError> {
+    let wget = machine.bin_dir.join("dnsutils").display().to_string();
+    let started = Instant::now();
+    let mut since: Option<(Vec<String>, Instant)> = None;
+    loop {
+        let mut announcing = Vec::new();
+        for node in &plan.topology.nodes {
+            let url = format!("http://{}:7472/metrics", node.ip);
+            let metrics = run(&in_netns(&node.netns(), &wget, ["wget", "-q", "-O-", "-T", "1", "-t", "1", &url]))
+                .unwrap_or_default();
+            let announced = metrics.lines().any(|l| {
+                l.starts_with("metallb_speaker_announced{") && l.contains(&format!("ip=\"{ip}\"")) && l.ends_with(" 1")
+            });
+            if announced {
+                announcing.push(node.name.clone());
+            }
+        }
+        since = match since {
+            Some((nodes, at)) if nodes == announcing => Some((nodes, at)),
+            _ => Some((announcing.clone(), Instant::now())),
+        };
+        if let Some((nodes, at)) = &since
+            && nodes.len() == 1
+            && at.elapsed() >= Duration::from_secs(1)
+        {
+            println!(
+                "# the speakers elected {} for {ip} ({} ms after the address was written)",
+                nodes[0],
+                started.elapsed().as_millis()
+            );
+            return Ok(());
+        }
+        if started.elapsed() > BOUND {
+            return Err(LocalError::Check {
+                step: "5".into(),
+                command: format!("metallb_speaker_announced{{ip=\"{ip}\"}} on every speaker"),
+                got: format!("announced by {announcing:?}"),
+                expected: "one speaker for a second".into(),
+            });
+        }
+        sleep(Duration::from_millis(100));
+    }
 }
 
 /// Waits until the controller has written the Service's address into the state file.

@@ -243,11 +243,14 @@ fn walk(plan: &mut Plan, machine: &Machine) -> Result<(), LocalError> {
     print!("{}", steps::pods_table(plan, &running.phases));
     steps::services(plan, machine)?;
     steps::heading("step 4: endpoints follow labels");
-    let _relabelled = labels::relabel(plan, machine, &mut running)?;
+    labels::relabel(plan, machine, &mut running)?;
     steps::heading("step 5: the LoadBalancer: mini-lb's controller and a speaker on every node");
     load_balancer::play(plan, machine, &mut running)?;
     steps::heading("step 6: Ingress: /host and /data on the control plane's port 80");
     ingress::play(plan, machine, &mut running)?;
+    println!(
+        "\n# not played yet: step 7's client pod, mini-proxy stat and the mTLS metrics (walk/mesh.rs: stat sees no responses in the run's window)"
+    );
     Ok(())
 }
 
