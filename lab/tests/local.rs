@@ -137,6 +137,15 @@ fn walkthrough_passes_and_leaves_nothing() {
     let line = stdout.lines().find(|l| l.contains("left the EndpointSlices in")).expect("the relabel's timings");
     let millis: Vec<u64> = line.split(" in ").skip(1).filter_map(|t| t.split(" ms").next()?.parse().ok()).collect();
     assert!(millis.len() == 3 && millis.iter().all(|ms| *ms <= 1000), "{line}");
+    // Step 7: stat reads the meshed app (every pod meshed, every request of the client's loop a success)
+    // and the app's proxy saw the client's identity over mutual TLS.
+    let row: Vec<&str> =
+        stdout.lines().find(|l| l.starts_with("app ")).expect("stat's app row").split_whitespace().collect();
+    assert!(row.len() == 8 && row[1] == "4/4" && row[2] == "100.00%" && row[3] != "0.0rps", "{row:?}");
+    assert!(
+        stdout.contains("tls=\"true\",client_id=\"default.default.serviceaccount.identity.linkerd.cluster.local\""),
+        "no mTLS from the client in:\n{stdout}"
+    );
     assert_eq!(leftovers(), Vec::<String>::new());
 }
 

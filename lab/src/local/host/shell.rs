@@ -36,25 +36,31 @@ pub fn run(command: &Command) -> Result<String, HostError> {
     run_with_input(command, None)
 }
 
-/// Runs `command` with `input` on its standard input.
+/// Runs `command` with `input` on its standard input. Only the start holds the stop lock: programs run
+/// side by side (a client's request loop beside a `stat` window), and a stop waits for no one's end.
 pub fn run_with_input(command: &Command, input: Option<&str>) -> Result<String, HostError> {
-    unless_stopping(|| output(command, input))
+    let child = unless_stopping(|| start(command, input.is_some()))?;
+    finish(command, child, input)
 }
 
 /// Runs `command` even while stopping: for the cleanup itself.
 pub fn run_anyway(command: &Command) -> Result<String, HostError> {
-    output(command, None)
+    let child = start(command, false)?;
+    finish(command, child, None)
 }
 
-fn output(command: &Command, input: Option<&str>) -> Result<String, HostError> {
-    let shown = command.to_string();
-    let mut child = process::Command::new(&command.program)
+fn start(command: &Command, with_input: bool) -> Result<process::Child, HostError> {
+    process::Command::new(&command.program)
         .args(&command.args)
-        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if with_input { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|source| HostError::Start { command: shown.clone(), source })?;
+        .map_err(|source| HostError::Start { command: command.to_string(), source })
+}
+
+fn finish(command: &Command, mut child: process::Child, input: Option<&str>) -> Result<String, HostError> {
+    let shown = command.to_string();
     if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
         stdin.write_all(text.as_bytes()).map_err(|source| HostError::Start { command: shown.clone(), source })?;
     }
