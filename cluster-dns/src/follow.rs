@@ -35,16 +35,18 @@ pub async fn follow(state: ClusterState, index: Arc<ArcSwap<ClusterIndex>>, read
     let mut snapshot = Some(state.snapshot());
     while let Some(current) = snapshot {
         let built = index_of(&current);
-        if built.synced {
-            ready.open();
-        }
+        let synced = built.synced;
         info!(
             services = built.service_count(),
-            synced = built.synced,
+            synced,
             generation = current.generation(),
             "cluster index rebuilt"
         );
+        // Swapped in before readiness opens: a query that follows a 200 from /ready sees the synced index.
         index.store(Arc::new(built));
+        if synced {
+            ready.open();
+        }
         snapshot = changes.next().await;
     }
 }
