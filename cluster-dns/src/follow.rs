@@ -36,12 +36,7 @@ pub async fn follow(state: ClusterState, index: Arc<ArcSwap<ClusterIndex>>, read
     while let Some(current) = snapshot {
         let built = index_of(&current);
         let synced = built.synced;
-        info!(
-            services = built.service_count(),
-            synced,
-            generation = current.generation(),
-            "cluster index rebuilt"
-        );
+        info!(services = built.service_count(), synced, generation = current.generation(), "cluster index rebuilt");
         // Swapped in before readiness opens: a query that follows a 200 from /ready sees the synced index.
         index.store(Arc::new(built));
         if synced {
