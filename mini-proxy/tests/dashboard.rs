@@ -86,12 +86,7 @@ fn the_dashboard_shows_the_mesh() {
         eprintln!("SKIPPED: the dashboard test needs {BROWSER} (Debian package chromium-headless-shell)");
         return;
     };
-    let Some(mut mesh) = Mesh::new(&[CLIENT, SERVER, OBSERVER], "") else { return };
-    mesh.issue("client");
-    mesh.issue("server");
-    mesh.app("server", &["http", "8080", "server"]);
-    mesh.start_proxy("server", &[]);
-    mesh.start_proxy("client", &[]);
+    let Some(mesh) = Mesh::client_and_server(&[CLIENT, SERVER, OBSERVER]) else { return };
 
     let mut command = mesh.pod("observer").ns.command(BIN);
     command.arg("dashboard").arg("--from-file").arg(&mesh.state_file).args([
@@ -111,11 +106,7 @@ fn the_dashboard_shows_the_mesh() {
     wait_for(Duration::from_secs(10), "the dashboard's first round", || {
         (api_stat(&mesh, &url)["rounds"].as_u64() >= Some(1)).then_some(())
     });
-    let base = format!("http://{}:8080", mesh.pod("server").ip);
-    for i in 0..20 {
-        let path = if i % 4 == 3 { "/status/500" } else { "/" };
-        mesh.curl("client", &["-o", "/dev/null", &format!("{base}{path}")]);
-    }
+    mesh.fifteen_good_five_failed("client", "server");
     // A round still running now may have started before the last response; the one after it has not.
     let rounds = api_stat(&mesh, &url)["rounds"].as_u64().expect("rounds");
     let board = wait_for(Duration::from_secs(10), "two more rounds", || {

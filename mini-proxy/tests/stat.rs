@@ -33,29 +33,15 @@ fn stats_during_traffic(mesh: &Mesh, pod: &str, commands: &[&[&str]]) -> Vec<std
         .collect();
     // Let the first scrape happen before the traffic starts.
     std::thread::sleep(Duration::from_millis(800));
-    let base = format!("http://{}:8080", mesh.pod("server").ip);
-    for i in 0..20 {
-        let path = if i % 4 == 3 { "/status/500" } else { "/" };
-        mesh.curl("client", &["-o", "/dev/null", &format!("{base}{path}")]);
-    }
+    mesh.fifteen_good_five_failed("client", "server");
     stats.into_iter().map(|stat| stat.wait_with_output().expect("stat ends")).collect()
-}
-
-fn meshed_pair() -> Option<Mesh> {
-    let mut mesh = Mesh::new(&[CLIENT, SERVER], "")?;
-    mesh.issue("client");
-    mesh.issue("server");
-    mesh.app("server", &["http", "8080", "server"]);
-    mesh.start_proxy("server", &[]);
-    mesh.start_proxy("client", &[]);
-    Some(mesh)
 }
 
 /// The success rate, request rate and latencies of the server's inbound traffic, in JSON and as
 /// Linkerd's table.
 #[test]
 fn stat_reads_the_proxies() {
-    let Some(mesh) = meshed_pair() else { return };
+    let Some(mesh) = Mesh::client_and_server(&[CLIENT, SERVER]) else { return };
     let output = stat_during_traffic(&mesh, "json");
     assert!(output.status.success(), "stat failed: {}", String::from_utf8_lossy(&output.stderr));
     let rows: serde_json::Value = serde_json::from_str(&stdout_of(&output)).expect("JSON");
@@ -100,12 +86,7 @@ fn rows(output: &std::process::Output) -> Vec<String> {
 /// client's proxy labels them with the server's Deployment.
 #[test]
 fn stat_finds_the_proxies_and_reads_both_directions() {
-    let Some(mut mesh) = Mesh::new(&[CLIENT, SERVER, OBSERVER], "") else { return };
-    mesh.issue("client");
-    mesh.issue("server");
-    mesh.app("server", &["http", "8080", "server"]);
-    mesh.start_proxy("server", &[]);
-    mesh.start_proxy("client", &[]);
+    let Some(mesh) = Mesh::client_and_server(&[CLIENT, SERVER, OBSERVER]) else { return };
     let state = mesh.state_file.to_string_lossy().into_owned();
     let stat = |extra: &[&'static str]| -> Vec<String> {
         let mut args = vec!["stat".to_string(), "deploy".into(), "--from-file".into(), state.clone()];

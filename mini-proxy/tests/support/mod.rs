@@ -254,6 +254,28 @@ impl Mesh {
         stdout_of(&self.exec(pod, "bash", &["-c", &script])).trim().to_string()
     }
 
+    /// The traffic stat's and the dashboard's tests read: `client` sends 20 requests to the app on
+    /// `server`:8080 over the mesh, 15 answered 200 and 5 (every fourth) answered 500.
+    pub fn fifteen_good_five_failed(&self, client: &str, server: &str) {
+        let base = format!("http://{}:8080", self.pod(server).ip);
+        for i in 0..20 {
+            let path = if i % 4 == 3 { "/status/500" } else { "/" };
+            self.curl(client, &["-o", "/dev/null", &format!("{base}{path}")]);
+        }
+    }
+
+    /// Credentials and a proxy for the pods named `client` and `server` (both in `pods`, meshed), and
+    /// the test app on `server`:8080; `None` when namespaces cannot be made.
+    pub fn client_and_server(pods: &[PodSpec]) -> Option<Mesh> {
+        let mut mesh = Mesh::new(pods, "")?;
+        mesh.issue("client");
+        mesh.issue("server");
+        mesh.app("server", &["http", "8080", "server"]);
+        mesh.start_proxy("server", &[]);
+        mesh.start_proxy("client", &[]);
+        Some(mesh)
+    }
+
     /// `pod`'s proxy's `/metrics`.
     pub fn metrics(&self, pod: &str) -> String {
         String::from_utf8_lossy(&self.curl(pod, &["http://127.0.0.1:4191/metrics"]).stdout).into_owned()
