@@ -41,27 +41,23 @@ pub enum Discovery {
 impl Discovery {
     /// The deployments now, with their proxies' admin addresses.
     pub fn sources(&self) -> Vec<Source> {
-        match self {
-            Discovery::Targets { namespace, rows } => rows
-                .iter()
-                .map(|(name, proxies)| Source {
-                    workload: Workload { namespace: namespace.clone(), name: name.clone() },
-                    meshed: (proxies.len(), proxies.len()),
-                    proxies: proxies.clone(),
-                })
-                .collect(),
+        let resources = match self {
+            Discovery::Targets { namespace, rows } => {
+                targets::named_resources(rows, ResourceKind::Deployment, namespace)
+            }
             Discovery::Cluster { state, namespace } => {
                 let deployments = ResourceRef { kind: ResourceKind::Deployment, name: None };
                 targets::resources(&state.snapshot(), &deployments, namespace.as_deref())
-                    .into_iter()
-                    .map(|resource| Source {
-                        meshed: (resource.meshed, resource.total),
-                        proxies: resource.proxies.iter().map(ToString::to_string).collect(),
-                        workload: Workload { namespace: resource.namespace, name: resource.name },
-                    })
-                    .collect()
             }
-        }
+        };
+        resources
+            .into_iter()
+            .map(|resource| Source {
+                meshed: (resource.meshed, resource.total),
+                proxies: resource.proxies,
+                workload: Workload { namespace: resource.namespace, name: resource.name },
+            })
+            .collect()
     }
 }
 

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::exposition::Sample;
 use super::scrape;
 use super::table::{self, Row};
-use super::targets::{self, ResourceKind, ResourceRef};
+use super::targets::{self, Resource, ResourceKind, ResourceRef};
 use super::window::{self, PodWindow, Selector};
 
 /// How long to wait for the cluster's objects before giving up.
@@ -93,15 +93,6 @@ struct Plan {
     /// `--target` rows: each name with its proxies' admin addresses.
     targets: Vec<(String, Vec<String>)>,
     source: SourceArgs,
-}
-
-/// A row's resource with the admin addresses of its proxies.
-#[derive(Clone)]
-struct Resource {
-    namespace: String,
-    name: String,
-    meshed: (usize, usize),
-    proxies: Vec<String>,
 }
 
 /// Runs `stat`; returns the exit code: 64 for bad flags, 1 when the cluster or a proxy cannot be read.
@@ -188,8 +179,7 @@ impl Plan {
                     }
                     Direction::From(..) => {
                         let proxies = senders.as_ref().map(|s| s.proxies.as_slice()).unwrap_or_default();
-                        let this = ResourceRef { kind: self.rows.kind, name: Some(row.name.clone()) };
-                        (pods_of(proxies), Selector::outbound(this.destination_labels(&row.namespace)))
+                        (pods_of(proxies), Selector::outbound(row.as_ref().destination_labels(&row.namespace)))
                     }
                 };
                 let stats = if pods.is_empty() { None } else { window::stats(&pods, &selector, seconds) };
@@ -197,7 +187,7 @@ impl Plan {
                     namespace: row.namespace.clone(),
                     kind: kind.clone(),
                     name: row.name.clone(),
-                    meshed: row.meshed,
+                    meshed: (row.meshed, row.total),
                     stats,
                 }
             })
@@ -222,17 +212,7 @@ impl Plan {
         }
         let snapshot = self.cluster().await?;
         let namespace = self.namespace.as_deref();
-        let found = |wanted: &ResourceRef, namespace: Option<&str>| -> Vec<Resource> {
-            targets::resources(&snapshot, wanted, namespace)
-                .into_iter()
-                .map(|r| Resource {
-                    namespace: r.namespace,
-                    name: r.name,
-                    meshed: (r.meshed, r.total),
-                    proxies: r.proxies.iter().map(ToString::to_string).collect(),
-                })
-                .collect()
-        };
+        let found = |wanted: &ResourceRef, namespace: Option<&str>| targets::resources(&snapshot, wanted, namespace);
         let rows = found(&self.rows, namespace);
         let sender = match &self.direction {
             Direction::From(peer, peer_namespace) => {
@@ -256,17 +236,8 @@ impl Plan {
 
     /// Rows from `--target`: one per NAME, every proxy of it meshed.
     fn named_targets(&self) -> Result<(Vec<Resource>, Option<Resource>), String> {
-        let namespace = self.namespace.clone().unwrap_or_else(|| "default".to_string());
-        let rows: Vec<Resource> = self
-            .targets
-            .iter()
-            .map(|(name, proxies)| Resource {
-                namespace: namespace.clone(),
-                name: name.clone(),
-                meshed: (proxies.len(), proxies.len()),
-                proxies: proxies.clone(),
-            })
-            .collect();
+        let namespace = self.namespace.as_deref().unwrap_or("default");
+        let rows = targets::named_resources(&self.targets, self.rows.kind, namespace);
         let sender = match &self.direction {
             Direction::From(peer, _) => {
                 let name = peer.name.as_deref().unwrap_or_default();

@@ -10,7 +10,6 @@
 //! Pure: the snapshot comes in, the rows go out.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use cluster_state::Snapshot;
 use cluster_state::k8s_openapi::api::apps::v1::Deployment;
@@ -110,8 +109,8 @@ pub struct Resource {
     pub meshed: usize,
     /// All live pods.
     pub total: usize,
-    /// The admin addresses of its meshed pods' proxies.
-    pub proxies: Vec<SocketAddr>,
+    /// The admin addresses (`HOST:PORT`) of its meshed pods' proxies.
+    pub proxies: Vec<String>,
 }
 
 impl Resource {
@@ -172,7 +171,7 @@ pub fn resources(snapshot: &Snapshot, wanted: &ResourceRef, namespace: Option<&s
         resource.total += 1;
         if meshed::counted_as_meshed(pod) {
             resource.meshed += 1;
-            resource.proxies.extend(meshed::admin_address(pod));
+            resource.proxies.extend(meshed::admin_address(pod).map(|addr| addr.to_string()));
         }
     }
     rows.into_values().filter(|r| wanted.name.as_ref().is_none_or(|name| *name == r.name)).collect()
@@ -191,6 +190,20 @@ pub fn named(flags: &[String]) -> Result<Vec<(String, Vec<String>)>, String> {
         }
     }
     Ok(rows.into_iter().collect())
+}
+
+/// The rows [`named`] gives, as resources of `kind` in `namespace`: every proxy named is a meshed pod.
+pub fn named_resources(rows: &[(String, Vec<String>)], kind: ResourceKind, namespace: &str) -> Vec<Resource> {
+    rows.iter()
+        .map(|(name, proxies)| Resource {
+            namespace: namespace.to_string(),
+            kind,
+            name: name.clone(),
+            meshed: proxies.len(),
+            total: proxies.len(),
+            proxies: proxies.clone(),
+        })
+        .collect()
 }
 
 fn namespace_and_name(
@@ -348,6 +361,8 @@ items:
                 ("web".to_string(), vec!["10.0.0.2:4191".to_string(), "10.0.0.3:4191".to_string()]),
             ]
         );
+        let resources = named_resources(&rows, ResourceKind::Deployment, "lab");
+        assert_eq!(summary(&resources), ["lab/db 1/1 [10.0.0.9:4191]", "lab/web 2/2 [10.0.0.2:4191,10.0.0.3:4191]"]);
         for bad in ["web", "=10.0.0.2:4191", "web="] {
             let error = named(&words(bad)).expect_err(bad);
             assert_eq!(error, format!("--target {bad:?}: use NAME=HOST:PORT, the proxy's admin address"));
