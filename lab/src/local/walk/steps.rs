@@ -200,7 +200,7 @@ pub fn services(plan: &Plan, machine: &Machine) -> Result<(), LocalError> {
     let node_port = plan
         .service("default", "nodeport-service")
         .and_then(|s| s["spec"]["ports"][0]["nodePort"].as_u64())
-        .unwrap_or(30040);
+        .ok_or_else(|| LocalError::Plan("nodeport-service has no nodePort".into()))?;
     for node in &plan.topology.nodes {
         let target = format!("{}:{node_port}/host", node.ip);
         let (shown, got) = exec(plan, machine, "wget", &["-q", "-O-", &target])?;
