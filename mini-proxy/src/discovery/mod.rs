@@ -49,6 +49,8 @@ struct ServiceEntry {
     namespace: String,
     name: String,
     endpoints: Vec<SocketAddr>,
+    /// The Deployment every endpoint's pod belongs to, if they share one (found once, at build).
+    deployment: Option<String>,
     opaque: bool,
 }
 
@@ -134,11 +136,13 @@ impl Directory {
         for port in spec.ports.iter().flatten() {
             let Ok(service_port) = u16::try_from(port.port) else { continue };
             let endpoints = ready_endpoints(slices, port.name.as_deref().unwrap_or_default());
+            let deployment = self.one_deployment(&endpoints);
             for ip in &cluster_ips {
                 let entry = ServiceEntry {
                     namespace: service.metadata.namespace.clone().unwrap_or_else(|| "default".into()),
                     name: service.metadata.name.clone().unwrap_or_default(),
                     endpoints: endpoints.clone(),
+                    deployment: deployment.clone(),
                     opaque: opaque.contains(&service_port),
                 };
                 self.services.insert(SocketAddr::new(*ip, service_port), entry);
@@ -155,8 +159,7 @@ impl Directory {
                 .map(|addr| Upstream { addr: *addr, identity: self.identity_of(addr.ip()) })
                 .collect();
             // In alphabetical order, as Linkerd's destination service gives them.
-            let mut labels: Vec<_> =
-                self.one_deployment(&service.endpoints).map(|d| ("dst_deployment", d)).into_iter().collect();
+            let mut labels: Vec<_> = service.deployment.clone().map(|d| ("dst_deployment", d)).into_iter().collect();
             labels.push(("dst_namespace", service.namespace.clone()));
             labels.push(("dst_service", service.name.clone()));
             return Destination { endpoints, labels, opaque: service.opaque };
