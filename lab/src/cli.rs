@@ -34,7 +34,7 @@ pub struct Cli {
 }
 
 /// The subcommands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
 pub enum Verb {
     /// Create the cluster if absent, build and load every image, apply deploy/, wait until ready.
     Up,
@@ -52,6 +52,27 @@ pub enum Verb {
         /// Only remove a kept lab, or what a run that died left.
         #[arg(long, conflicts_with = "keep")]
         clean: bool,
+        /// `lab local bench`: the benchmarks instead of the walkthrough.
+        #[command(subcommand)]
+        then: Option<LocalVerb>,
+    },
+}
+
+/// What `lab local` does instead of the walkthrough.
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub enum LocalVerb {
+    /// Run every part's benchmark with its same-run peers on this machine (root, Linux; an otherwise idle
+    /// machine), then write docs/benchmarks.md, its charts and the README's summary.
+    Bench {
+        /// Measure only this part (repeatable); the others keep their last figures in the report.
+        #[arg(long, value_parser = ["go-web", "dnsutils", "cluster-dns", "mini-lb", "mini-proxy", "images"])]
+        only: Vec<String>,
+        /// A few seconds per measurement, to try the pipeline: figures are noisier.
+        #[arg(long)]
+        quick: bool,
+        /// Measure nothing; rewrite the report from the figures kept in docs/bench/.
+        #[arg(long, conflicts_with_all = ["only", "quick"])]
+        report_only: bool,
     },
 }
 
@@ -105,8 +126,23 @@ mod tests {
     /// `lab local` takes --keep or --clean, not both.
     #[test]
     fn local_flags() {
-        assert_eq!(parse(&["local"]).expect("valid").command, Verb::Local { keep: false, clean: false });
-        assert_eq!(parse(&["local", "--keep"]).expect("valid").command, Verb::Local { keep: true, clean: false });
+        let local = |keep, clean| Verb::Local { keep, clean, then: None };
+        assert_eq!(parse(&["local"]).expect("valid").command, local(false, false));
+        assert_eq!(parse(&["local", "--keep"]).expect("valid").command, local(true, false));
         assert!(parse(&["local", "--keep", "--clean"]).is_err());
+    }
+
+    /// `lab local bench` names parts by the crates' names and refuses others.
+    #[test]
+    fn local_bench_flags() {
+        let Verb::Local { then: Some(LocalVerb::Bench { only, quick, report_only }), .. } =
+            parse(&["local", "bench", "--only", "mini-proxy", "--only", "go-web", "--quick"]).expect("valid").command
+        else {
+            panic!("not lab local bench");
+        };
+        assert_eq!((only, quick, report_only), (vec!["mini-proxy".to_string(), "go-web".to_string()], true, false));
+        let error = parse(&["local", "bench", "--only", "coredns"]).expect_err("refused");
+        assert!(error.contains("possible values"), "{error}");
+        assert!(parse(&["local", "bench", "--report-only", "--quick"]).is_err());
     }
 }

@@ -12,6 +12,7 @@
 //! [`check::Cluster`] seam, so they are tested against scripted answers). [`local`] is `lab local`, the
 //! walkthrough in network namespaces on this machine, with its own layers.
 
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod command;

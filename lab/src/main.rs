@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use lab::cli::{Cli, Verb};
+use lab::bench::scripts as bench;
+use lab::cli::{Cli, LocalVerb, Verb};
 use lab::plan::{self, Settings};
 use lab::{check, images, runner, tools};
 
@@ -28,16 +29,16 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
     let dockerfile = workspace.join("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).with_context(|| format!("cannot read {}", dockerfile.display()))?;
     let settings = Settings { cluster: cli.cluster.clone(), tag: cli.tag.clone(), targets: images::targets(&text)? };
-    let missing = tools::missing(cli.command, tools::on_path);
+    let missing = tools::missing(&cli.command, tools::on_path);
     if cli.dry_run {
-        print!("{}", dry_run(cli.command, &settings, &workspace, &missing)?);
+        print!("{}", dry_run(&cli.command, &settings, &workspace, &missing)?);
         return Ok(true);
     }
     if !missing.is_empty() {
         let lines: Vec<String> = missing.iter().map(tools::advice).collect();
         bail!("{}", lines.join("\nlab: "));
     }
-    match cli.command {
+    match &cli.command {
         Verb::Up => runner::run(&plan::up(&settings), &settings, &workspace)?,
         Verb::Down => runner::run(&plan::down(&settings), &settings, &workspace)?,
         Verb::Check => {
@@ -47,7 +48,11 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             return Ok(passed);
         }
         Verb::Bench => bail!("{}", BENCH_NOT_YET),
-        Verb::Local { keep, clean } => return local(cli, workspace, keep, clean),
+        Verb::Local { then: Some(LocalVerb::Bench { only, quick, report_only }), .. } => {
+            let options = bench::Options { workspace, only: only.clone(), quick: *quick, report_only: *report_only };
+            bench::run(&options)?;
+        }
+        Verb::Local { keep, clean, then: None } => return local(cli, workspace, *keep, *clean),
     }
     Ok(true)
 }
@@ -72,7 +77,7 @@ const BENCH_NOT_YET: &str = "bench is not written yet (issue #12): the upstream 
      deploy/overlays/upstream, and each part's own benchmark runs without a cluster (scripts/bench)";
 
 /// What `--dry-run` prints for `verb`: where the commands run from, a note per missing tool, the plan.
-fn dry_run(verb: Verb, settings: &Settings, workspace: &Path, missing: &[tools::Tool]) -> anyhow::Result<String> {
+fn dry_run(verb: &Verb, settings: &Settings, workspace: &Path, missing: &[tools::Tool]) -> anyhow::Result<String> {
     let mut text = format!("# lab {} --dry-run: run from {}\n", verb_name(verb), workspace.display());
     for tool in missing {
         text.push_str(&format!("# note: {}\n", tools::advice(tool)));
@@ -91,7 +96,7 @@ fn dry_run(verb: Verb, settings: &Settings, workspace: &Path, missing: &[tools::
     Ok(text)
 }
 
-fn verb_name(verb: Verb) -> &'static str {
+fn verb_name(verb: &Verb) -> &'static str {
     match verb {
         Verb::Up => "up",
         Verb::Check => "check",

@@ -22,18 +22,20 @@ const KUBECTL: Tool =
     Tool { program: "kubectl", install: "kubectl 1.33 or newer, with kustomize (kubernetes.io/docs/tasks/tools)" };
 
 /// The programs `verb` runs.
-pub fn needed(verb: Verb) -> &'static [Tool] {
+pub fn needed(verb: &Verb) -> &'static [Tool] {
     match verb {
         Verb::Up => &[DOCKER, KIND, KUBECTL],
         Verb::Check => &[DOCKER, KUBECTL],
         Verb::Bench => &[KUBECTL],
         Verb::Down => &[KIND],
+        // The bench scripts install what they need themselves.
+        Verb::Local { then: Some(_), .. } => &[],
         Verb::Local { .. } => &[KUBECTL],
     }
 }
 
 /// The tools of `verb` that `found` does not find.
-pub fn missing(verb: Verb, found: impl Fn(&str) -> bool) -> Vec<Tool> {
+pub fn missing(verb: &Verb, found: impl Fn(&str) -> bool) -> Vec<Tool> {
     needed(verb).iter().copied().filter(|tool| !found(tool.program)).collect()
 }
 
@@ -59,12 +61,12 @@ mod tests {
     /// Each missing tool is named once, with what to install; present ones are not mentioned.
     #[test]
     fn missing_tools_get_one_line_each() {
-        let missing = missing(Verb::Up, |program| program == "docker");
+        let missing = missing(&Verb::Up, |program| program == "docker");
         let lines: Vec<String> = missing.iter().map(advice).collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("kind is not on PATH: install kind v0.33.0"), "{}", lines[0]);
         assert!(lines[1].starts_with("kubectl is not on PATH: install kubectl"), "{}", lines[1]);
-        assert!(super::missing(Verb::Down, |_| true).is_empty());
+        assert!(super::missing(&Verb::Down, |_| true).is_empty());
     }
 
     /// A program on PATH is found; a made-up one is not.
