@@ -47,7 +47,11 @@ fn run(cli: &Cli) -> anyhow::Result<bool> {
             out.flush()?;
             return Ok(passed);
         }
-        Verb::Bench => bail!("{}", BENCH_NOT_YET),
+        Verb::Bench => {
+            runner::run(&plan::bench(&settings), &settings, &workspace)?;
+            let mut cluster = check::Live { settings: &settings };
+            lab::bench::cluster::run(&mut cluster, &mut lab::bench::cluster::SystemClock, &settings, &workspace)?;
+        }
         Verb::Local { then: Some(LocalVerb::Bench { only, quick, report_only }), .. } => {
             let options = bench::Options { workspace, only: only.clone(), quick: *quick, report_only: *report_only };
             bench::run(&options)?;
@@ -73,9 +77,6 @@ fn local(cli: &Cli, workspace: PathBuf, keep: bool, clean: bool) -> anyhow::Resu
     Ok(true)
 }
 
-const BENCH_NOT_YET: &str = "bench is not written yet (issue #12): the upstream overlays it compares against are in \
-     deploy/overlays/upstream, and each part's own benchmark runs without a cluster (scripts/bench)";
-
 /// What `--dry-run` prints for `verb`: where the commands run from, a note per missing tool, the plan.
 fn dry_run(verb: &Verb, settings: &Settings, workspace: &Path, missing: &[tools::Tool]) -> anyhow::Result<String> {
     let mut text = format!("# lab {} --dry-run: run from {}\n", verb_name(verb), workspace.display());
@@ -90,7 +91,12 @@ fn dry_run(verb: &Verb, settings: &Settings, workspace: &Path, missing: &[tools:
                 text.push_str(&format!("# check: {}\n", step.words));
             }
         }
-        Verb::Bench => bail!("{}", BENCH_NOT_YET),
+        Verb::Bench => {
+            text.push_str(&plan::render(&plan::bench(settings)));
+            for line in lab::bench::cluster::describe(settings) {
+                text.push_str(&format!("# then: {line}\n"));
+            }
+        }
         Verb::Local { .. } => bail!("lab local has no --dry-run: it prints every command it runs as it runs them"),
     }
     Ok(text)

@@ -291,6 +291,68 @@ fn wait_ready(settings: &Settings) -> Vec<Step> {
     ]
 }
 
+/// `lab bench`, before it measures: the load generators' image built and loaded, and the upstream
+/// overlays it compares against (MetalLB v0.16.1 and kind's CoreDNS behind a second Service) applied
+/// beside ours and ready. Run after `lab up`.
+pub fn bench(settings: &Settings) -> Vec<Step> {
+    let tools = format!("lab/bench-tools:{}", settings.tag);
+    vec![
+        Step::run(
+            "make the local base images the Dockerfile builds from",
+            Command::new("scripts/base-images", [] as [&str; 0]),
+        ),
+        Step::run(
+            format!("build {tools} (dnsperf and curl from Debian)"),
+            Command::new("docker", ["build", "--target", "bench-tools", "-t", &tools, "."]),
+        ),
+        Step::run(
+            format!("load {tools} into the cluster"),
+            Command::new("kind", ["load", "docker-image", "--name", &settings.cluster, &tools]),
+        ),
+        Step::run(
+            "apply MetalLB v0.16.1 beside mini-lb (its own namespace, pool and loadBalancerClass)",
+            settings.kubectl(["apply", "--server-side", "-k", "deploy/overlays/upstream/metallb"]),
+        ),
+        Step::run(
+            "apply coredns-upstream, a second DNS Service over kind's CoreDNS",
+            settings.kubectl(["apply", "-k", "deploy/overlays/upstream/coredns"]),
+        ),
+        Step::run(
+            "wait for MetalLB's controller",
+            settings.kubectl([
+                "rollout",
+                "status",
+                "--namespace",
+                "metallb-upstream",
+                "deployment/controller",
+                READY_TIMEOUT,
+            ]),
+        ),
+        Step::run(
+            "wait for MetalLB's speakers",
+            settings.kubectl([
+                "rollout",
+                "status",
+                "--namespace",
+                "metallb-upstream",
+                "daemonset/speaker",
+                READY_TIMEOUT,
+            ]),
+        ),
+        Step::run(
+            "wait until MetalLB gives loadbalancer-service-metallb an address",
+            settings.kubectl([
+                "wait",
+                "--namespace",
+                "default",
+                "--for=jsonpath={.status.loadBalancer.ingress}",
+                "service/loadbalancer-service-metallb",
+                READY_TIMEOUT,
+            ]),
+        ),
+    ]
+}
+
 /// `lab down`: the walkthrough's clean-up.
 pub fn down(settings: &Settings) -> Vec<Step> {
     vec![Step::run(
@@ -443,6 +505,25 @@ mod tests {
         assert_eq!(write.1.matches("newTag: \"0.2.0\"").count(), 4);
         assert!(commands(&steps).iter().any(|line| line.ends_with("apply -k target/lab/tag-0.2.0")));
         assert!(!commands(&steps).iter().any(|line| line.ends_with("apply -k deploy")));
+    }
+
+    /// `bench` builds and loads the tools image under the run's tag, applies the two upstream overlays
+    /// it compares against, and waits for MetalLB to hand out its address before anything is measured.
+    #[test]
+    fn bench_prepares_the_upstream_peers() {
+        let lines = commands(&bench(&settings("x1")));
+        assert_eq!(
+            lines[1..3],
+            [
+                "docker build --target bench-tools -t lab/bench-tools:x1 .",
+                "kind load docker-image --name kind lab/bench-tools:x1",
+            ]
+        );
+        assert!(lines.contains(
+            &"kubectl --context kind-kind apply --server-side -k deploy/overlays/upstream/metallb".to_string()
+        ));
+        assert!(lines.contains(&"kubectl --context kind-kind apply -k deploy/overlays/upstream/coredns".to_string()));
+        assert!(lines.last().expect("steps").contains("wait --namespace default '--for=jsonpath={.status.loadBalancer.ingress}' service/loadbalancer-service-metallb"));
     }
 
     /// The dry run prints every step with its number, title, skip condition and exact command; the

@@ -6,8 +6,9 @@ use super::charts::{self, Bar, ChartError, Series};
 use super::goals::{self, Outcome, Verdict};
 use super::records::Records;
 
-/// The components in the report's order, each with the script that measures it.
-pub const COMPONENTS: [&str; 6] = ["go-web", "dnsutils", "cluster-dns", "mini-lb", "mini-proxy", "images"];
+/// The parts in the report's order: each measured on this machine by its script (`lab local bench`),
+/// then `kind`, measured in a cluster by `lab bench`.
+pub const COMPONENTS: [&str; 7] = ["go-web", "dnsutils", "cluster-dns", "mini-lb", "mini-proxy", "images", "kind"];
 
 /// A chart of the report: its file under docs/bench/ and its SVG.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,6 +188,22 @@ pub fn charts(records: &Records) -> Result<Vec<Chart>, ChartError> {
     if !failover.is_empty() {
         let title = "mini-lb: outage per failover trial";
         add("failover.svg", title, charts::lines(title, "trial", "ms (log scale)", &failover, None))?;
+    }
+    let kind_dns = bars_of(
+        records,
+        &[
+            ("kind", "cluster-dns", "queries/s", "cluster-dns (kube-dns)"),
+            ("kind", "CoreDNS", "queries/s", "CoreDNS (coredns-upstream)"),
+        ],
+    );
+    if !kind_dns.is_empty() {
+        let title = "On kind: DNS queries per second from a pod";
+        add("kind-dns.svg", title, charts::bars(title, "queries per second", &kind_dns))?;
+    }
+    let kind_failover = series_of(records, "kind", "failover", &["mini-lb", "MetalLB"]);
+    if !kind_failover.is_empty() {
+        let title = "On kind: outage per failover trial (announcing node frozen)";
+        add("kind-failover.svg", title, charts::lines(title, "trial", "ms (log scale)", &kind_failover, None))?;
     }
     let answered = series_of(records, "mini-lb", "answered by", &failover_subjects[..2]);
     if !answered.is_empty() {

@@ -119,10 +119,15 @@ fn measure(part: &str, options: &Options, kept: &Path) -> Result<(), String> {
     };
     let _ = fs::remove_file(&records_file);
     Records::parse(&records).map_err(|e| format!("{program} recorded a bad line: {e}"))?;
-    let write =
-        |name: String, text: &str| fs::write(kept.join(&name), text).map_err(|e| format!("cannot write {name}: {e}"));
-    write(format!("{part}.md"), &section)?;
-    write(format!("{part}.tsv"), &records)
+    keep(&options.workspace, part, &section, &records).map_err(|e| e.to_string())
+}
+
+/// Keeps `part`'s latest run: its section (docs/bench/PART.md) and records (PART.tsv).
+pub fn keep(workspace: &Path, part: &str, section: &str, records: &str) -> Result<(), BenchError> {
+    let kept = workspace.join("docs/bench");
+    fs::create_dir_all(&kept).map_err(|source| BenchError::Io { what: "create", path: kept.clone(), source })?;
+    write(&kept.join(format!("{part}.md")), section)?;
+    write(&kept.join(format!("{part}.tsv")), records)
 }
 
 /// The script that measures `part`, with shorter runs when `quick`.
