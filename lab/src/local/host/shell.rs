@@ -1,30 +1,33 @@
 //! Runs one program to its end and returns what it printed; the command line is shown as a shell
 //! would take it (the runner's [`Command`] quoting), in progress lines and in errors alike. Once a stop
-//! has been asked for, nothing new starts, so the cleanup that follows sees everything there is.
+//! has been asked for, nothing new starts, and the stop waits for the programs already running (an `ip
+//! netns add` half done when SIGTERM came), so the cleanup that follows sees everything there is.
 
 use std::io::Write;
 use std::process::{self, Stdio};
-use std::sync::Mutex;
+use std::sync::RwLock;
 
 use super::HostError;
 use crate::command::Command;
 
-/// Whether a stop was asked for; held while a program that creates something is started.
-static STOPPING: Mutex<bool> = Mutex::new(false);
+/// Whether a stop was asked for. Every program run holds it for reading until it ends (many run side
+/// by side: a client's request loop beside a `stat` window); a stop takes it for writing, so it waits
+/// for those to end, and no program starts after it.
+static STOPPING: RwLock<bool> = RwLock::new(false);
 
-/// Marks the run as stopping and waits for a program being started to be started.
+/// Marks the run as stopping, once every program running has ended.
 pub fn stop() {
-    *STOPPING.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = true;
+    *STOPPING.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = true;
 }
 
 /// Whether a stop was asked for.
 pub fn stopping() -> bool {
-    *STOPPING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    *STOPPING.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Runs `f` unless stopping, with no stop starting meanwhile.
+/// Runs `f` unless stopping, with no stop taking effect before it returns.
 pub fn unless_stopping<T>(f: impl FnOnce() -> Result<T, HostError>) -> Result<T, HostError> {
-    let stopping = STOPPING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let stopping = STOPPING.read().unwrap_or_else(|poisoned| poisoned.into_inner());
     if *stopping {
         return Err(HostError::Interrupted);
     }
@@ -36,11 +39,12 @@ pub fn run(command: &Command) -> Result<String, HostError> {
     run_with_input(command, None)
 }
 
-/// Runs `command` with `input` on its standard input. Only the start holds the stop lock: programs run
-/// side by side (a client's request loop beside a `stat` window), and a stop waits for no one's end.
+/// Runs `command` with `input` on its standard input, to its end, unless stopping.
 pub fn run_with_input(command: &Command, input: Option<&str>) -> Result<String, HostError> {
-    let child = unless_stopping(|| start(command, input.is_some()))?;
-    finish(command, child, input)
+    unless_stopping(|| {
+        let child = start(command, input.is_some())?;
+        finish(command, child, input)
+    })
 }
 
 /// Runs `command` even while stopping: for the cleanup itself.
