@@ -128,7 +128,8 @@ fn probes_hit_routes_the_image_serves() {
                 let probe = &container[kind];
                 let get = &probe["httpGet"];
                 assert!(get.is_object(), "{}/{component}: {kind} must be an HTTP GET on the admin port", workload.name);
-                let port = render::resolve_port(container, &get["port"]).expect("the probe's port is declared");
+                let port = lab::local::plan::pods::resolve_port(container, &get["port"])
+                    .expect("the probe's port is declared");
                 let path = get["path"].as_str().expect("path");
                 assert_eq!(port, admin, "{}/{component}: {kind} must probe the admin port {admin}", workload.name);
                 assert!(

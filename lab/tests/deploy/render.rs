@@ -135,11 +135,3 @@ pub fn name(object: &Value) -> &str {
 pub fn namespace(object: &Value) -> &str {
     object["metadata"]["namespace"].as_str().unwrap_or("default")
 }
-
-/// A probe's or Service's port as a number: itself, or the container port of that name.
-pub fn resolve_port(container: &Value, port: &Value) -> Option<u64> {
-    port.as_u64().or_else(|| {
-        let wanted = port.as_str()?;
-        container["ports"].as_array()?.iter().find(|p| p["name"] == wanted)?["containerPort"].as_u64()
-    })
-}

@@ -342,6 +342,14 @@ pub fn node_labels(node: &Node) -> BTreeMap<String, String> {
     labels
 }
 
+/// A probe's or Service's port as a number: itself, or the port of that name in `container`.
+pub fn resolve_port(container: &Value, port: &Value) -> Option<u64> {
+    port.as_u64().or_else(|| {
+        let wanted = port.as_str()?;
+        container["ports"].as_array()?.iter().find(|p| p["name"] == wanted)?["containerPort"].as_u64()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

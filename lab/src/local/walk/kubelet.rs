@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::LocalError;
 use crate::local::host::shell::{cmd, in_netns, run};
 use crate::local::host::{HostError, network, process};
-use crate::local::plan::pods::Pod;
+use crate::local::plan::pods::{self, Pod};
 use crate::local::plan::{Plan, kubelet, mesh};
 
 /// How long a pod may take to become ready.
@@ -322,7 +322,7 @@ pub fn wait_ready(
                 let (program, args) = words.split_first().map_or(("true", &[][..]), |(p, a)| (*p, a));
                 machine.exec(pod, program, args).is_ok()
             } else if probe["httpGet"].is_object() {
-                let port = resolve_port(container, &probe["httpGet"]["port"]).unwrap_or(80);
+                let port = pods::resolve_port(container, &probe["httpGet"]["port"]).unwrap_or(80);
                 let path = probe["httpGet"]["path"].as_str().unwrap_or("/");
                 let url = format!("http://{}:{port}{path}", pod.ip);
                 let wget = machine.bin_dir.join("dnsutils").display().to_string();
@@ -366,12 +366,4 @@ fn wait_until(
         sleep(Duration::from_millis(100));
     }
     Ok(())
-}
-
-/// A probe's port: a number, or the name of a container port.
-fn resolve_port(container: &Value, port: &Value) -> Option<u64> {
-    port.as_u64().or_else(|| {
-        let wanted = port.as_str()?;
-        container["ports"].as_array()?.iter().find(|p| p["name"] == wanted)?["containerPort"].as_u64()
-    })
 }
