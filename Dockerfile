@@ -4,8 +4,8 @@
 # locally by scripts/base-images.
 #
 # `manifests` keeps only the Cargo manifests (and empty stand-ins for the sources), so `deps`, which compiles
-# every dependency of every binary, stays cached until a manifest changes; `build` then compiles all the
-# workspace's binaries once (docker/crate-build.sh holds the steps). Each image below is `scratch` with its
+# every dependency of the five images' binaries, stays cached until a manifest changes; `build` then compiles
+# those binaries once (docker/crate-build.sh holds the steps). Each image below is `scratch` with its
 # binary and the few glibc libraries it links, run as numeric user 65532.
 ARG BUILDER=lab/rust-builder:latest
 
@@ -18,7 +18,7 @@ FROM ${BUILDER} AS deps
 WORKDIR /src
 COPY docker/crate-build.sh /usr/local/bin/
 COPY --from=manifests /manifests/ ./
-RUN crate-build.sh deps
+RUN crate-build.sh deps go-web dnsutils cluster-dns mini-lb mini-proxy
 
 FROM deps AS build
 COPY . .

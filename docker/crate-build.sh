@@ -2,9 +2,9 @@
 # Build steps of the workspace Dockerfile, run inside lab/rust-builder.
 #   crate-build.sh manifests DIR     copy the workspace's Cargo.toml/Cargo.lock files into DIR, with an empty
 #                                    stand-in for every target source (src/main.rs, src/lib.rs, src/bin/*.rs)
-#   crate-build.sh deps              compile every dependency of every workspace binary against those stand-ins
+#   crate-build.sh deps CRATE...     compile every dependency of those crates' binaries against the stand-ins
 #                                    (one cacheable layer: it changes only when a manifest does)
-#   crate-build.sh rootfs CRATE...   compile every workspace binary once, then lay out /rootfs/CRATE for each:
+#   crate-build.sh rootfs CRATE...   compile those crates' binaries once, then lay out /rootfs/CRATE for each:
 #                                    the binary in /bin, the shared libraries it links at their paths, and a
 #                                    passwd/group for user 65532
 set -eu
@@ -14,6 +14,12 @@ members() {
   find . -name target -prune -o -name Cargo.toml -print | while read -r toml; do
     sed -n 's/^name = "\(.*\)"$/\1/p' "$toml" | head -n1
   done
+}
+
+# packages CRATE...: cargo's -p flag for each crate. Only the images' crates are built (not lab, the
+# runner), with the same list in both steps so the dependencies compiled in `deps` are the ones reused.
+packages() {
+  for crate in "$@"; do printf -- '-p %s ' "$crate"; done
 }
 
 cmd=$1
@@ -33,7 +39,8 @@ case "$cmd" in
     done
     ;;
   deps)
-    cargo build --release --locked --workspace --bins
+    # shellcheck disable=SC2046
+    cargo build --release --locked $(packages "$@") --bins
     # Forget the stand-ins themselves, so the real sources are compiled whatever their timestamps.
     for name in $(members); do
       rm -rf target/release/.fingerprint/"$name"-* target/release/deps/*"$(echo "$name" | tr - _)"* \
@@ -41,7 +48,8 @@ case "$cmd" in
     done
     ;;
   rootfs)
-    cargo build --release --locked --workspace --bins
+    # shellcheck disable=SC2046
+    cargo build --release --locked $(packages "$@") --bins
     for crate in "$@"; do
       root=/rootfs/$crate
       mkdir -p "$root/bin" "$root/etc"
