@@ -83,12 +83,3 @@ USER 2102:2102
 EXPOSE 4143 4191
 ENTRYPOINT ["/bin/mini-proxy"]
 CMD ["run"]
-
-# Load generators for `lab bench` on kind: Debian's dnsperf (the DNS comparison, from a pod) and curl (the
-# failover poller, a container on the kind network). A tool image, not part of the lab: only `lab bench`
-# builds it, and nothing in deploy/ runs it.
-FROM lab/debian:bookworm AS bench-tools
-RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsperf curl >/dev/null \
- && rm -rf /var/lib/apt/lists/*
-USER 65532:65532

@@ -303,7 +303,7 @@ pub fn bench(settings: &Settings) -> Vec<Step> {
         ),
         Step::run(
             format!("build {tools} (dnsperf and curl from Debian)"),
-            Command::new("docker", ["build", "--target", "bench-tools", "-t", &tools, "."]),
+            Command::new("docker", ["build", "-f", "docker/bench-tools.Dockerfile", "-t", &tools, "docker"]),
         ),
         Step::run(
             format!("load {tools} into the cluster"),
@@ -515,7 +515,7 @@ mod tests {
         assert_eq!(
             lines[1..3],
             [
-                "docker build --target bench-tools -t lab/bench-tools:x1 .",
+                "docker build -f docker/bench-tools.Dockerfile -t lab/bench-tools:x1 docker",
                 "kind load docker-image --name kind lab/bench-tools:x1",
             ]
         );

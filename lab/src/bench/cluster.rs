@@ -5,7 +5,7 @@
 //! - cluster DNS: dnsperf in a pod against kube-dns (cluster-dns) and against kind's CoreDNS behind
 //!   `coredns-upstream`, the same queries for the same time;
 //! - LoadBalancer failover: a poller container on the kind network requests the Service address every
-//!   20 ms while the node announcing it is frozen (`docker pause`), for mini-lb's `loadbalancer-service`
+//!   20 ms after the last while the node announcing it is frozen (`docker pause`), for mini-lb's `loadbalancer-service`
 //!   and MetalLB's `loadbalancer-service-metallb`; the outage is the gap between the last answer before
 //!   the cut and the first after it.
 //!
@@ -50,7 +50,7 @@ pub fn run(
          DNS: `{dnsperf}` from a pod, against each Service's cluster IP, {DNS_SECONDS} s each; the queries are\n\
          the lab's names (four Services and pods, an AAAA without data, a missing Service).\n\n{dns_table}\n\
          LoadBalancer failover: a container on the kind network opens a new connection to the Service's\n\
-         address every 20 ms; 2 s in, the node announcing it (its ServiceL2Status) is frozen with `docker\n\
+         address every 20 ms (a curl, then 20 ms of sleep: about 40 ms apart here); 2 s in, the node announcing it (its ServiceL2Status) is frozen with `docker\n\
          pause`; the outage runs from the last answer before to the first after; then the node is thawed.\n\
          {TRIALS} trials each, both with their defaults.\n\n{lb_table}",
         cluster = settings.cluster,
@@ -103,7 +103,7 @@ impl Clock for SystemClock {
     }
 }
 
-/// The load generators' image: Debian's dnsperf and curl (the Dockerfile's `bench-tools` target).
+/// The load generators' image: Debian's dnsperf and curl (docker/bench-tools.Dockerfile).
 pub fn tools_image(settings: &Settings) -> String {
     format!("lab/bench-tools:{}", settings.tag)
 }
