@@ -141,6 +141,10 @@ mod tests {
             panic!("not lab local bench");
         };
         assert_eq!((only, quick, report_only), (vec!["mini-proxy".to_string(), "go-web".to_string()], true, false));
+        let parts: Vec<&str> = crate::bench::scripts::SCRIPTS.iter().map(|(part, ..)| *part).collect();
+        for part in &parts {
+            assert!(parse(&["local", "bench", "--only", part]).is_ok(), "{part} refused");
+        }
         let error = parse(&["local", "bench", "--only", "coredns"]).expect_err("refused");
         assert!(error.contains("possible values"), "{error}");
         assert!(parse(&["local", "bench", "--report-only", "--quick"]).is_err());

@@ -12,6 +12,8 @@ use plotters::prelude::*;
 
 /// Ours, in every chart.
 const OURS: RGBColor = RGBColor(0x1f, 0x6f, 0xb4);
+/// A second series of ours in one line chart (go-web's `/host` and `/data`).
+const OURS_TOO: RGBColor = RGBColor(0x12, 0xa4, 0xc4);
 /// The peers in bar charts.
 const PEER: RGBColor = RGBColor(0x8c, 0x8c, 0x8c);
 /// The peers in line charts, one colour each, in the order they are listed.
@@ -238,16 +240,14 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(chart: &mut ChartCont
         .map_err(|e| e.to_string())
 }
 
-/// Blue for ours; the peers take the next shade each, in order.
+/// Blues for ours; the peers take the next colour each, in order.
 fn colors_of_peers(ours: impl Iterator<Item = bool>) -> impl Iterator<Item = RGBColor> {
-    let mut next_peer = 0;
+    let (mut next_ours, mut next_peer) = (0, 0);
     ours.map(move |ours| {
-        if ours {
-            OURS
-        } else {
-            next_peer += 1;
-            PEERS[(next_peer - 1) % PEERS.len()]
-        }
+        let (palette, next): (&[RGBColor], &mut usize) =
+            if ours { (&[OURS, OURS_TOO], &mut next_ours) } else { (&PEERS, &mut next_peer) };
+        *next += 1;
+        palette[(*next - 1) % palette.len()]
     })
 }
 

@@ -67,9 +67,9 @@ pub fn run(options: &Options) -> Result<(), BenchError> {
     fs::create_dir_all(&kept).map_err(|source| BenchError::Io { what: "create", path: kept.clone(), source })?;
     let mut failed = Vec::new();
     if !options.report_only {
-        let parts: Vec<&str> = COMPONENTS
+        let parts: Vec<&str> = SCRIPTS
             .iter()
-            .copied()
+            .map(|(part, ..)| *part)
             .filter(|part| options.only.is_empty() || options.only.iter().any(|o| o == part))
             .collect();
         for (index, part) in parts.iter().enumerate() {
@@ -89,7 +89,7 @@ pub fn run(options: &Options) -> Result<(), BenchError> {
 fn measure(part: &str, options: &Options, kept: &Path) -> Result<(), String> {
     let records_file = kept.join(format!(".{part}.tsv.new"));
     let _ = fs::remove_file(&records_file);
-    let (program, args) = script(part, options.quick);
+    let (program, args) = script(part, options.quick)?;
     eprintln!("      $ BENCH_RECORDS={} {program} {}", records_file.display(), args.join(" "));
     if part == "images" && !docker_reachable() {
         return Err("no Docker daemon reachable: image sizes not measured".to_string());
@@ -130,17 +130,22 @@ pub fn keep(workspace: &Path, part: &str, section: &str, records: &str) -> Resul
     write(&kept.join(format!("{part}.tsv")), records)
 }
 
+/// The parts measured on this machine, in the report's order: each with its script and the arguments
+/// that make a `--quick` run (the scripts' defaults otherwise). `kind` is measured by `lab bench`.
+pub const SCRIPTS: [(&str, &str, &[&str]); 6] = [
+    ("go-web", "scripts/bench-go-web", &["3"]),
+    ("dnsutils", "scripts/bench-dnsutils", &["30"]),
+    ("cluster-dns", "scripts/bench-cluster-dns", &["3"]),
+    ("mini-lb", "scripts/bench-mini-lb", &["3", "20"]),
+    ("mini-proxy", "scripts/bench-mini-proxy", &["3"]),
+    ("images", "scripts/images", &[]),
+];
+
 /// The script that measures `part`, with shorter runs when `quick`.
-fn script(part: &str, quick: bool) -> (&'static str, Vec<String>) {
-    let (program, quick_args): (&str, &[&str]) = match part {
-        "go-web" => ("scripts/bench-go-web", &["3"]),
-        "dnsutils" => ("scripts/bench-dnsutils", &["30"]),
-        "cluster-dns" => ("scripts/bench-cluster-dns", &["3"]),
-        "mini-lb" => ("scripts/bench-mini-lb", &["3", "20"]),
-        "mini-proxy" => ("scripts/bench-mini-proxy", &["3"]),
-        _ => ("scripts/images", &[]),
-    };
-    (program, if quick { quick_args.iter().map(|a| a.to_string()).collect() } else { Vec::new() })
+fn script(part: &str, quick: bool) -> Result<(&'static str, Vec<String>), String> {
+    let (_, program, quick_args) =
+        SCRIPTS.iter().find(|(name, ..)| *name == part).ok_or_else(|| format!("{part} has no bench script"))?;
+    Ok((program, if quick { quick_args.iter().map(|a| a.to_string()).collect() } else { Vec::new() }))
 }
 
 fn docker_reachable() -> bool {
@@ -221,6 +226,17 @@ fn remove_old_charts(kept: &Path) -> Result<(), BenchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every part measured here has a script, `kind` (measured by `lab bench`) has none, and the report
+    /// places every part.
+    #[test]
+    fn parts_and_scripts() {
+        for (part, program, _) in SCRIPTS {
+            assert_eq!(script(part, false).expect("a script").0, program);
+            assert!(COMPONENTS.contains(&part), "{part} is not in the report");
+        }
+        assert!(script("kind", true).is_err());
+    }
 
     /// scripts/images' lines become the images section and size records in MB; other lines are ignored.
     #[test]
