@@ -108,15 +108,15 @@ pub fn replace_between(text: &str, start: &str, end: &str, with: &str) -> Option
     Some(format!("{}\n{}\n{}", &text[..from], with.trim_end(), &text[to..]))
 }
 
-/// Every chart the records have figures for.
-pub fn charts(records: &Records) -> Result<Vec<Chart>, ChartError> {
-    let mut charts = Vec::new();
-    let mut add = |file: &str, title: &str, svg: Result<String, ChartError>| -> Result<(), ChartError> {
-        charts.push(Chart { file: file.to_string(), title: title.to_string(), svg: svg? });
-        Ok(())
-    };
-    let throughput = bars_of(
-        records,
+/// A figure drawn as a bar: its component, subject, measure, and the bar's label.
+type Pick = (&'static str, &'static str, &'static str, &'static str);
+
+/// The bar charts: file, title, unit, and the figures, ours and the peers of each part side by side.
+const BAR_CHARTS: [(&str, &str, &str, &[Pick]); 4] = [
+    (
+        "throughput.svg",
+        "Throughput, ours (blue) and the same-run peers",
+        "per second",
         &[
             ("go-web", "go-web /host", "req/s", "go-web /host (req/s)"),
             ("go-web", "nginx", "req/s", "nginx, same body (req/s)"),
@@ -127,13 +127,11 @@ pub fn charts(records: &Records) -> Result<Vec<Chart>, ChartError> {
             ("mini-proxy", "nginx pair", "req/s c16", "nginx pair, c16 (req/s)"),
             ("mini-proxy", "haproxy pair", "req/s c16", "haproxy pair, c16 (req/s)"),
         ],
-    );
-    if !throughput.is_empty() {
-        let title = "Throughput, ours (blue) and the same-run peers";
-        add("throughput.svg", title, charts::bars(title, "per second", &throughput))?;
-    }
-    let memory = bars_of(
-        records,
+    ),
+    (
+        "memory.svg",
+        "Resident memory (RSS)",
+        "MB",
         &[
             ("go-web", "go-web", "rss peak", "go-web under load"),
             ("cluster-dns", "cluster-dns", "rss loaded", "cluster-dns, 1,000 Services"),
@@ -144,23 +142,41 @@ pub fn charts(records: &Records) -> Result<Vec<Chart>, ChartError> {
             ("mini-proxy", "nginx pair", "rss per proxy", "nginx, per proxy"),
             ("mini-proxy", "haproxy pair", "rss per proxy", "haproxy, per proxy"),
         ],
-    );
-    if !memory.is_empty() {
-        let title = "Resident memory (RSS)";
-        add("memory.svg", title, charts::bars(title, "MB", &memory))?;
-    }
-    let tools = bars_of(
-        records,
+    ),
+    (
+        "dnsutils.svg",
+        "dnsutils: wall time per invocation",
+        "ms",
         &[
             ("dnsutils", "ours", "host wall", "our host"),
             ("dnsutils", "BIND", "host wall", "BIND host"),
             ("dnsutils", "ours", "dig wall", "our dig"),
             ("dnsutils", "BIND", "dig wall", "BIND dig"),
         ],
-    );
-    if !tools.is_empty() {
-        let title = "dnsutils: wall time per invocation";
-        add("dnsutils.svg", title, charts::bars(title, "ms", &tools))?;
+    ),
+    (
+        "kind-dns.svg",
+        "On kind: DNS queries per second from a pod",
+        "queries per second",
+        &[
+            ("kind", "cluster-dns", "queries/s", "cluster-dns (kube-dns)"),
+            ("kind", "CoreDNS", "queries/s", "CoreDNS (coredns-upstream)"),
+        ],
+    ),
+];
+
+/// Every chart the records have figures for.
+pub fn charts(records: &Records) -> Result<Vec<Chart>, ChartError> {
+    let mut charts = Vec::new();
+    let mut add = |file: &str, title: &str, svg: Result<String, ChartError>| -> Result<(), ChartError> {
+        charts.push(Chart { file: file.to_string(), title: title.to_string(), svg: svg? });
+        Ok(())
+    };
+    for (file, title, unit, picks) in BAR_CHARTS {
+        let bars = bars_of(records, picks);
+        if !bars.is_empty() {
+            add(file, title, charts::bars(title, unit, &bars))?;
+        }
     }
     for (file, title, component, name, subjects) in [
         (
@@ -184,26 +200,19 @@ pub fn charts(records: &Records) -> Result<Vec<Chart>, ChartError> {
         }
     }
     let failover_subjects = ["mini-lb", "keepalived VRRPv3 advert_int 0.1", "keepalived advert_int 1"];
-    let failover = series_of(records, "mini-lb", "failover", &failover_subjects);
-    if !failover.is_empty() {
-        let title = "mini-lb: outage per failover trial";
-        add("failover.svg", title, charts::lines(title, "trial", "ms (log scale)", &failover, None))?;
-    }
-    let kind_dns = bars_of(
-        records,
-        &[
-            ("kind", "cluster-dns", "queries/s", "cluster-dns (kube-dns)"),
-            ("kind", "CoreDNS", "queries/s", "CoreDNS (coredns-upstream)"),
-        ],
-    );
-    if !kind_dns.is_empty() {
-        let title = "On kind: DNS queries per second from a pod";
-        add("kind-dns.svg", title, charts::bars(title, "queries per second", &kind_dns))?;
-    }
-    let kind_failover = series_of(records, "kind", "failover", &["mini-lb", "MetalLB"]);
-    if !kind_failover.is_empty() {
-        let title = "On kind: outage per failover trial (announcing node frozen)";
-        add("kind-failover.svg", title, charts::lines(title, "trial", "ms (log scale)", &kind_failover, None))?;
+    for (file, title, component, subjects) in [
+        ("failover.svg", "mini-lb: outage per failover trial", "mini-lb", &failover_subjects[..]),
+        (
+            "kind-failover.svg",
+            "On kind: outage per failover trial (announcing node frozen)",
+            "kind",
+            &["mini-lb", "MetalLB"][..],
+        ),
+    ] {
+        let trials = series_of(records, component, "failover", subjects);
+        if !trials.is_empty() {
+            add(file, title, charts::lines(title, "trial", "ms (log scale)", &trials, None))?;
+        }
     }
     let answered = series_of(records, "mini-lb", "answered by", &failover_subjects[..2]);
     if !answered.is_empty() {
@@ -222,7 +231,7 @@ fn is_ours(subject: &str) -> bool {
     ["go-web", "cluster-dns", "mini-lb", "mini-proxy", "ours", "lab/"].iter().any(|ours| subject.starts_with(ours))
 }
 
-fn bars_of(records: &Records, picks: &[(&str, &str, &str, &str)]) -> Vec<Bar> {
+fn bars_of(records: &Records, picks: &[Pick]) -> Vec<Bar> {
     picks
         .iter()
         .filter_map(|(component, subject, measure, label)| {
