@@ -18,8 +18,7 @@ static TURN: Mutex<()> = Mutex::new(());
 
 /// Whether this machine can run `lab local`; prints SKIPPED with the reason when not.
 fn can_run() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let root = status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let root = lab::local::host::running_as_root();
     let missing = ["kubectl", "knotd", "nginx", "ip", "iptables-restore"].into_iter().find(|p| {
         !Command::new("sh")
             .args(["-c", &format!("command -v {p} || test -x /usr/sbin/{p}")])

@@ -52,6 +52,12 @@ pub enum BenchError {
         "the README has no summary markers ({SUMMARY_START} ... {SUMMARY_END}): put them where the summary table goes"
     )]
     Markers,
+    /// The benchmarks need root; nothing was run.
+    #[error(
+        "lab local bench needs root (the benchmarks make network namespaces and iptables rules and install \
+         Debian packages): run it with sudo, or redraw the report from the kept figures with --report-only"
+    )]
+    NotRoot,
     /// Some parts' benchmarks failed (the report was written from the rest).
     #[error("{} failed (their last figures, if any, are kept in the report): {}", .0.len(), .0.join("; "))]
     Parts(Vec<String>),
@@ -65,6 +71,9 @@ const SUMMARY_END: &str = "<!-- end of benchmark summary -->";
 pub fn run(options: &Options) -> Result<(), BenchError> {
     let kept = options.workspace.join("docs/bench");
     fs::create_dir_all(&kept).map_err(|source| BenchError::Io { what: "create", path: kept.clone(), source })?;
+    if !options.report_only && !crate::local::host::running_as_root() {
+        return Err(BenchError::NotRoot);
+    }
     let mut failed = Vec::new();
     if !options.report_only {
         let parts: Vec<&str> = SCRIPTS

@@ -55,3 +55,9 @@ impl HostError {
         move |source| HostError::File { path, source }
     }
 }
+
+/// Whether this process runs as root (real user 0), which namespaces, iptables and the benchmarks need.
+pub fn running_as_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status.lines().any(|line| line.starts_with("Uid:") && line.split_whitespace().nth(1) == Some("0"))
+}

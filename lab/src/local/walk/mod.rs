@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use crate::local::host::{HostError, cleanup, process, shell, signals};
+use crate::local::host::{self, HostError, cleanup, process, shell, signals};
 use crate::local::plan::objects::{self, Manifests};
 use crate::local::plan::pods::{Pod, Scale};
 use crate::local::plan::services::Phase;
@@ -171,9 +171,7 @@ pub fn plan(workspace: &Path, machine: &Machine) -> Result<Plan, LocalError> {
 
 /// Root, the programs `lab local` runs, and our binaries.
 fn prerequisites(options: &Options) -> Result<Machine, LocalError> {
-    let uid = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let root = uid.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
-    if !root {
+    if !host::running_as_root() {
         return Err(LocalError::Prerequisite(
             "lab local needs root (it creates network namespaces and iptables rules): run it with sudo".into(),
         ));
