@@ -26,7 +26,7 @@ pub fn needed(verb: &Verb) -> &'static [Tool] {
     match verb {
         Verb::Up => &[DOCKER, KIND, KUBECTL],
         Verb::Check => &[DOCKER, KUBECTL],
-        Verb::Bench => &[KUBECTL],
+        Verb::Bench => &[DOCKER, KIND, KUBECTL],
         Verb::Down => &[KIND],
         // The bench scripts install what they need themselves.
         Verb::Local { then: Some(_), .. } => &[],
@@ -67,6 +67,16 @@ mod tests {
         assert!(lines[0].starts_with("kind is not on PATH: install kind v0.33.0"), "{}", lines[0]);
         assert!(lines[1].starts_with("kubectl is not on PATH: install kubectl"), "{}", lines[1]);
         assert!(super::missing(&Verb::Down, |_| true).is_empty());
+    }
+
+    /// `lab bench` builds and loads an image and applies overlays: it needs all three tools, while `lab
+    /// local bench` needs none of them (its scripts install what they use).
+    #[test]
+    fn bench_tools() {
+        let programs = |verb: &Verb| needed(verb).iter().map(|tool| tool.program).collect::<Vec<_>>();
+        assert_eq!(programs(&Verb::Bench), ["docker", "kind", "kubectl"]);
+        let local_bench = crate::cli::LocalVerb::Bench { only: vec![], quick: false, report_only: true };
+        assert!(programs(&Verb::Local { keep: false, clean: false, then: Some(local_bench) }).is_empty());
     }
 
     /// A program on PATH is found; a made-up one is not.

@@ -75,11 +75,6 @@ impl Records {
         self.0.extend(other.0);
     }
 
-    /// Every record, in order.
-    pub fn all(&self) -> &[Record] {
-        &self.0
-    }
-
     /// The figure `measure` of `subject` in `component`'s run; the last one written when it was
     /// written twice.
     pub fn get(&self, component: &str, subject: &str, measure: &str) -> Option<f64> {
@@ -105,17 +100,6 @@ impl Records {
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
         points.dedup_by(|later, earlier| later.0 == earlier.0);
         points
-    }
-
-    /// The components that have records, in the order they first appear.
-    pub fn components(&self) -> Vec<&str> {
-        let mut seen: Vec<&str> = Vec::new();
-        for record in &self.0 {
-            if !seen.contains(&record.component.as_str()) {
-                seen.push(&record.component);
-            }
-        }
-        seen
     }
 }
 
@@ -166,7 +150,6 @@ mod tests {
         assert_eq!(records.get("go-web", "go-web /host", "req/s"), Some(99000.0));
         assert_eq!(records.find("mini-lb", "mini-lb", "failover@1").map(|r| r.unit.as_str()), Some("ms"));
         assert_eq!(records.get("go-web", "nginx", "req/s"), None);
-        assert_eq!(records.components(), ["go-web", "mini-lb"]);
     }
 
     /// A series is its `NAME@X` points sorted by x, whatever order they were written in.
@@ -192,7 +175,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let records = Records::parse(RUN).expect("valid");
-        let text: String = records.all().iter().map(|r| format!("{r}\n")).collect();
+        let text: String = records.0.iter().map(|r| format!("{r}\n")).collect();
         assert_eq!(Records::parse(&text).expect("valid"), records);
     }
 }

@@ -54,13 +54,14 @@ pub fn summary_table(outcomes: &[Outcome]) -> String {
             Verdict::NotMeasured => "not measured",
         };
         table.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} (#{}) | {} |\n",
             goal.component,
             goal.what,
             outcome.ours.as_ref().map(|(value, unit)| shown(*value, unit)).unwrap_or_else(|| "-".to_string()),
             peer,
             outcome.ratio().map(|r| format!("{r:.2}x")).unwrap_or_default(),
             target.join(" and "),
+            goal.issue,
             verdict,
         ));
     }
@@ -302,10 +303,10 @@ mod tests {
         let records = Records::parse(RUN).expect("valid");
         let table = summary_table(&outcomes(&records));
         assert!(
-            table.contains("| go-web | `/host` throughput | 101.8k req/s | 83.1k req/s (nginx, 1 worker) | 1.23x | ≥ 110,000 req/s and ≥ 0.75x nginx, 1 worker | **no** |"),
+            table.contains("| go-web | `/host` throughput | 101.8k req/s | 83.1k req/s (nginx, 1 worker) | 1.23x | ≥ 110,000 req/s and ≥ 0.75x nginx, 1 worker (#2) | **no** |"),
             "{table}"
         );
-        assert!(table.contains("| go-web | RSS under load | 6 MB |  |  | < 20 MB | yes |"), "{table}");
+        assert!(table.contains("| go-web | RSS under load | 6 MB |  |  | < 20 MB (#2) | yes |"), "{table}");
         assert!(
             table.contains("| mini-proxy | mTLS pair throughput, 16 connections | - | - (nginx pair) |  |"),
             "{table}"
