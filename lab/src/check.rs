@@ -109,8 +109,14 @@ fn exec(cluster: &mut dyn Cluster, command: &[&str]) -> Result<String, String> {
 }
 
 fn jsonpath(cluster: &mut dyn Cluster, object: &[&str], path: &str) -> Result<String, String> {
+    jsonpath_in(cluster, "default", object, path)
+}
+
+/// `kubectl get --namespace NAMESPACE OBJECT... -o jsonpath=PATH`, trimmed; an empty value is an error
+/// naming the object and the path.
+pub fn jsonpath_in(cluster: &mut dyn Cluster, namespace: &str, object: &[&str], path: &str) -> Result<String, String> {
     let template = format!("jsonpath={path}");
-    let mut args = vec!["get", "--namespace", "default"];
+    let mut args = vec!["get", "--namespace", namespace];
     args.extend_from_slice(object);
     args.extend_from_slice(&["-o", &template]);
     let value = cluster.kubectl(&args)?;

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::scripts::{self, BenchError};
-use crate::check::Cluster;
+use crate::check::{self, Cluster};
 use crate::plan::Settings;
 
 /// Seconds of dnsperf per server.
@@ -198,18 +198,9 @@ pub fn dns(cluster: &mut dyn Cluster, settings: &Settings, seconds: u32) -> Resu
     let mut records = String::new();
     let mut rows = String::new();
     for (name, namespace, service) in DNS_SERVERS {
-        let ip = cluster.kubectl(&[
-            "get",
-            "service",
-            "--namespace",
-            namespace,
-            service,
-            "-o",
-            "jsonpath={.spec.clusterIP}",
-        ])?;
-        let ip = ip.trim();
+        let ip = check::jsonpath_in(cluster, namespace, &["service", service], "{.spec.clusterIP}")?;
         eprintln!("      dnsperf against {name} ({service}, {ip}) for {seconds} s");
-        let report = run_tools_pod(cluster, settings, "lab-bench-dns", &dnsperf_script(ip, seconds))?;
+        let report = run_tools_pod(cluster, settings, "lab-bench-dns", &dnsperf_script(&ip, seconds))?;
         let run = parse_dnsperf(&report).map_err(|e| format!("{name}: {e}"))?;
         for (measure, value, unit) in [
             ("queries/s", run.queries_per_second, "queries/s"),
@@ -237,19 +228,9 @@ pub fn failover(
     let mut records = String::new();
     let mut rows = String::new();
     for (name, namespace, service) in LOAD_BALANCERS {
-        let ip = cluster.kubectl(&[
-            "get",
-            "service",
-            "--namespace",
-            "default",
-            service,
-            "-o",
-            "jsonpath={.status.loadBalancer.ingress[0].ip}",
-        ])?;
-        let ip = ip.trim().to_string();
-        if ip.is_empty() {
-            return Err(format!("{service} has no LoadBalancer address: is {name} running?"));
-        }
+        let path = "{.status.loadBalancer.ingress[0].ip}";
+        let ip = check::jsonpath_in(cluster, "default", &["service", service], path)
+            .map_err(|e| format!("{e}: {service} has no LoadBalancer address; is {name} running?"))?;
         let mut outages = Vec::new();
         for trial in 1..=trials {
             let owner = announcing_node(cluster, namespace, service)?;
@@ -430,7 +411,7 @@ mod tests {
     fn failover_trial_thaws_the_node() {
         let ok = |s: &str| Ok(s.to_string());
         let calls = vec![
-            ("kubectl get service --namespace default loadbalancer-service", ok("172.18.255.200")),
+            ("kubectl get --namespace default service loadbalancer-service", ok("172.18.255.200")),
             ("kubectl get servicel2statuses --namespace metallb-system", ok("loadbalancer-service kind-worker2\n")),
             ("docker rm --force lab-bench-poller", ok("")),
             ("docker run --detach --name lab-bench-poller --network kind lab/bench-tools:dev sh -c", ok("id")),
@@ -439,7 +420,7 @@ mod tests {
             ("docker logs lab-bench-poller", ok("1900 ok\n1990 ok\n2100 fail\n2420 ok\n")),
             ("docker unpause kind-worker2", ok("")),
             ("docker rm --force lab-bench-poller", ok("")),
-            ("kubectl get service --namespace default loadbalancer-service-metallb", ok("172.18.255.150")),
+            ("kubectl get --namespace default service loadbalancer-service-metallb", ok("172.18.255.150")),
             (
                 "kubectl get servicel2statuses --namespace metallb-upstream",
                 ok("loadbalancer-service-metallb kind-worker\n"),
@@ -472,7 +453,7 @@ mod tests {
                 "kind-worker",
             ),
         ] {
-            calls.push((format!("kubectl get service --namespace default {service}"), ok(ip)));
+            calls.push((format!("kubectl get --namespace default service {service}"), ok(ip)));
             calls.push(("kubectl get servicel2statuses".to_string(), ok(namespace_listing)));
             calls.push(("docker rm".to_string(), ok("")));
             calls.push(("docker run".to_string(), ok("id")));
