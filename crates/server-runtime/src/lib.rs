@@ -16,6 +16,7 @@
 //! - [`http`]: the accept loop small HTTP servers share ([`http::serve`]) and the [`http::Admin`] handler.
 //! - [`listen`]: binding, and the `serving <name> addr=<ip:port>` line test harnesses read.
 //! - [`watch`]: noticing that files in a directory changed (state files, credentials), debounced.
+//! - [`memory`]: handing the heap's freed pages back to the kernel after a burst.
 //! - [`run_binary`]: the `main` of every binary, tying the above together.
 //!
 //! Dependencies run one way: `process` uses `config`, `telemetry` and `lifecycle`; `http` uses
@@ -44,6 +45,7 @@ pub mod config;
 pub mod http;
 pub mod lifecycle;
 pub mod listen;
+pub mod memory;
 mod process;
 pub mod telemetry;
 pub mod watch;

@@ -74,8 +74,10 @@ where
             Ok(task) => task,
             Err(e) => return Err(format!("cannot install the SIGTERM/SIGINT handlers: {e}")),
         };
+        let trimming = tokio::spawn(crate::memory::keep_trimmed(crate::memory::TRIM_INTERVAL));
         let outcome = program(config, lifecycle).await.map_err(|e| format!("{e:#}"));
         signals.abort();
+        trimming.abort();
         outcome
     });
     match outcome {
