@@ -34,26 +34,32 @@ type H2Slot = Arc<tokio::sync::Mutex<Option<http2::SendRequest<Incoming>>>>;
 /// Idle HTTP/1 connections per endpoint, each with the moment it became idle.
 type IdleLists = HashMap<Upstream, Vec<(http1::SendRequest<Incoming>, Instant)>>;
 
-/// The proxy's upstream connections, shared by every connection of one direction.
+/// The proxy's upstream connections, shared by every connection of one direction. Cloned for every
+/// request, so a clone is one reference count.
 #[derive(Clone, Debug)]
 pub struct Pool {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     connector: Connector,
-    idle: Arc<Mutex<IdleLists>>,
-    multiplexed: Arc<Mutex<HashMap<Upstream, H2Slot>>>,
+    idle: Mutex<IdleLists>,
+    multiplexed: Mutex<HashMap<Upstream, H2Slot>>,
 }
 
 impl Pool {
     /// An empty pool connecting with `connector`. Must be called within the runtime: it starts the task
     /// that closes connections idle past [`IDLE_TIMEOUT`].
     pub fn new(connector: Connector) -> Pool {
-        let idle: Arc<Mutex<IdleLists>> = Arc::default();
-        tokio::spawn(close_idle(Arc::downgrade(&idle)));
-        Pool { connector, idle, multiplexed: Arc::default() }
+        let shared = Arc::new(Shared { connector, idle: Mutex::default(), multiplexed: Mutex::default() });
+        tokio::spawn(close_idle(Arc::downgrade(&shared)));
+        Pool { shared }
     }
 
     /// The connector, for connections the pool does not keep (upgrades, opaque TCP).
     pub fn connector(&self) -> &Connector {
-        &self.connector
+        &self.shared.connector
     }
 
     /// Sends `request` to `upstream` over `version`; `labels` describe the destination for the
@@ -89,7 +95,7 @@ impl Pool {
                 },
             }
         }
-        let io = self.connector.connect(upstream, labels).await?;
+        let io = self.shared.connector.connect(upstream, labels).await?;
         let mut sender = handshake_http1(io, false).await?;
         let response = sender.send_request(request).await.map_err(ProxyError::Upstream)?;
         self.give_back(upstream.clone(), sender);
@@ -97,7 +103,7 @@ impl Pool {
     }
 
     fn take_idle(&self, upstream: &Upstream) -> Option<http1::SendRequest<Incoming>> {
-        let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut idle = self.shared.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let list = idle.get_mut(upstream)?;
         while let Some((sender, since)) = list.pop() {
             if since.elapsed() < IDLE_TIMEOUT && sender.is_ready() {
@@ -109,12 +115,12 @@ impl Pool {
 
     /// Returns `sender` to the idle list once its response has been read to the end.
     fn give_back(&self, upstream: Upstream, mut sender: http1::SendRequest<Incoming>) {
-        let idle = self.idle.clone();
+        let shared = self.shared.clone();
         tokio::spawn(async move {
             if sender.ready().await.is_err() {
                 return;
             }
-            let mut idle = idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut idle = shared.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let list = idle.entry(upstream).or_default();
             list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
             if list.len() < MAX_IDLE {
@@ -130,7 +136,7 @@ impl Pool {
         request: Request<Incoming>,
     ) -> Result<Response<Incoming>, ProxyError> {
         let slot = {
-            let mut slots = self.multiplexed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut slots = self.shared.multiplexed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             slots.entry(upstream.clone()).or_default().clone()
         };
         let mut sender = {
@@ -139,7 +145,7 @@ impl Pool {
             match current.as_ref().filter(|s| !s.is_closed()) {
                 Some(sender) => sender.clone(),
                 None => {
-                    let io = self.connector.connect(upstream, labels).await?;
+                    let io = self.shared.connector.connect(upstream, labels).await?;
                     let (sender, connection) = http2::Builder::new(TokioExecutor::new())
                         .timer(TokioTimer::new())
                         .initial_connection_window_size(super::H2_CONNECTION_WINDOW)
@@ -163,12 +169,12 @@ impl Pool {
 
 /// Every second, drops idle HTTP/1 connections past their time (which closes them), until the pool is
 /// gone.
-async fn close_idle(idle: std::sync::Weak<Mutex<IdleLists>>) {
+async fn close_idle(shared: std::sync::Weak<Shared>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
-        let Some(idle) = idle.upgrade() else { return };
-        let mut lists = idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(shared) = shared.upgrade() else { return };
+        let mut lists = shared.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for list in lists.values_mut() {
             list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
         }

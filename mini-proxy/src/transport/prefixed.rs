@@ -38,6 +38,10 @@ impl<I: AsyncRead + Unpin> AsyncRead for PrefixedIo<I> {
             let n = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix[..n]);
             self.prefix.advance(n);
+            if !self.prefix.has_remaining() {
+                // An emptied `Bytes` still holds detection's buffer; the connection may live for hours.
+                self.prefix = Bytes::new();
+            }
             return Poll::Ready(Ok(()));
         }
         Pin::new(&mut self.io).poll_read(cx, buf)
