@@ -9,6 +9,9 @@ use super::records::Records;
 /// The parts in the report's order: each measured on this machine by its script (`lab local bench`),
 /// then `kind`, measured in a cluster by `lab bench`.
 pub const COMPONENTS: [&str; 7] = ["go-web", "dnsutils", "cluster-dns", "mini-lb", "mini-proxy", "images", "kind"];
+/// The report's last section, `docs/bench/changes.md`: written by hand, never by a run. Before-and-after
+/// comparisons of a change, each with the command that measured it, which no part's run repeats.
+pub const CHANGES: &str = "changes";
 
 /// A chart of the report: its file under docs/bench/ and its SVG.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,8 +94,8 @@ pub fn document(records: &Records, sections: &[Section], charts: &[Chart]) -> St
             text.push_str(&format!("![{}](bench/{})\n\n", chart.title, chart.file));
         }
     }
-    for component in COMPONENTS {
-        for section in sections.iter().filter(|s| s.component == component) {
+    for component in COMPONENTS.iter().chain([&CHANGES]) {
+        for section in sections.iter().filter(|s| s.component == *component) {
             text.push('\n');
             text.push_str(section.markdown.trim_end());
             text.push('\n');
@@ -327,11 +330,13 @@ mod tests {
         let sections = [
             Section { component: "mini-lb".into(), markdown: "## mini-lb\n\nfailover\n".into() },
             Section { component: "go-web".into(), markdown: "## go-web\n\nhost\n".into() },
+            Section { component: CHANGES.into(), markdown: "## Measured changes\n\nbefore, after\n".into() },
         ];
         let text = document(&records, &sections, &charts);
         assert!(text.contains("1 of 2 measured targets met."), "{text}");
         assert!(text.contains("![mini-lb: outage per failover trial](bench/failover.svg)"));
         assert!(text.find("## go-web").expect("go-web") < text.find("## mini-lb").expect("mini-lb"));
+        assert!(text.find("## mini-lb").expect("mini-lb") < text.find("## Measured changes").expect("changes"));
     }
 
     /// The README's summary is replaced between its markers and nowhere else.

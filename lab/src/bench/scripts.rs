@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::records::{RecordError, Records};
-use super::report::{self, COMPONENTS, Section};
+use super::report::{self, CHANGES, COMPONENTS, Section};
 
 /// What `lab local bench` does.
 #[derive(Clone, Debug)]
@@ -183,7 +183,7 @@ pub fn write_report(workspace: &Path) -> Result<(), BenchError> {
     let kept = workspace.join("docs/bench");
     let mut records = Records::default();
     let mut sections = Vec::new();
-    for part in COMPONENTS {
+    for part in COMPONENTS.into_iter().chain([CHANGES]) {
         let tsv = kept.join(format!("{part}.tsv"));
         if let Some(text) = read_if_present(&tsv)? {
             records.extend(Records::parse(&text).map_err(|source| BenchError::Records { path: tsv, source })?);
