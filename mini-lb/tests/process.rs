@@ -31,15 +31,18 @@ fn controller_writes_the_lab_address_into_the_file() {
     let path = directory.path().join("lab.yaml");
     std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab.yaml"), &path).expect("copy the fixture");
     let mut process = controller(&path);
+    // Ready means the first snapshot has been reconciled: the metrics read right after say so.
+    wait_for(Duration::from_secs(10), "/readyz to answer 200", || {
+        Some(http_get(process.addr("admin"), "/readyz")).filter(|r| r.starts_with("HTTP/1.1 200"))
+    });
+    let metrics = http_get(process.addr("admin"), "/metrics");
+    assert!(metrics.contains("\nmetallb_k8s_client_config_loaded_bool 1\n"), "{metrics}");
+    assert!(metrics.contains("metallb_allocator_addresses_in_use_total{pool=\"default\"} 1"), "{metrics}");
+    assert!(metrics.contains("metallb_allocator_addresses_total{pool=\"default\"} 51"), "{metrics}");
     let text = wait_for(Duration::from_secs(10), "the status written into the file", || {
         std::fs::read_to_string(&path).ok().filter(|t| t.contains("- ip: \"172.18.255.200\""))
     });
     assert!(text.contains("status:\n  loadBalancer:\n    ingress:\n    - ip: \"172.18.255.200\""), "{text}");
-    let metrics = wait_for(Duration::from_secs(5), "the allocator gauges", || {
-        Some(http_get(process.addr("admin"), "/metrics"))
-            .filter(|m| m.contains("metallb_allocator_addresses_in_use_total{pool=\"default\"} 1"))
-    });
-    assert!(metrics.contains("metallb_allocator_addresses_total{pool=\"default\"} 51"), "{metrics}");
     let status = http_get(process.addr("admin"), "/status");
     assert!(status.contains("kind: ConfigurationState") && status.contains("result: Valid"), "{status}");
     process.sigterm();

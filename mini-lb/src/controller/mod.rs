@@ -80,12 +80,16 @@ pub async fn run(
         }
         // The synced snapshot, marked seen, so the first change after it is what wakes the loop next.
         let mut snapshot = changes.latest();
-        synced.open();
         let mut reconciler = reconciler;
+        // Ready once the first snapshot has been reconciled, not merely read.
+        let mut synced = Some(synced);
         loop {
             tokio::select! {
                 () = converge(&state, &snapshot, &mut reconciler, &metrics, &reporting) => {}
                 () = app.stopping() => return,
+            }
+            if let Some(gate) = synced.take() {
+                gate.open();
             }
             snapshot = tokio::select! {
                 next = changes.next() => match next { Some(next) => next, None => return },

@@ -154,11 +154,16 @@ impl Speaker {
             return;
         }
         let mut snapshot = changes.latest();
-        synced.open();
         self.plane.rescan();
         let mut rescan = tokio::time::interval_at(Instant::now() + RESCAN, RESCAN);
+        // Ready once the first snapshot has been applied (configuration loaded, announcements started),
+        // not merely read: a probe that sees ready also sees the configuration's metrics.
+        let mut synced = Some(synced);
         loop {
             self.converge(&snapshot, live.as_ref()).await;
+            if let Some(gate) = synced.take() {
+                gate.open();
+            }
             let round = self.plane.next_round();
             tokio::select! {
                 () = app.stopping() => break,

@@ -92,6 +92,12 @@ impl Lab {
     pub fn new() -> Lab {
         let serial = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(run(&["id", "-u"]).trim() == "0", "the network tests need root (CI runs as root)");
+        for (tool, package) in [("arping", "iputils-arping"), ("curl", "curl"), ("python3", "python3")] {
+            assert!(
+                Command::new(tool).arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok(),
+                "the network tests need `{tool}`: apt-get install {package} (scripts/test installs it)"
+            );
+        }
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let prefix = format!("mlb{}{n}", std::process::id() % 100_000);
         let state = tempfile::tempdir().expect("a temporary directory");
