@@ -40,12 +40,16 @@ fn can_run() -> bool {
     reason.is_none()
 }
 
-/// The directory of our binaries, built when needed (a no-op when `cargo test --workspace` built them).
+/// The directory of our binaries, built when needed. `cargo test` of the five packages, not `cargo build`:
+/// it resolves features as `cargo test --workspace` does (dev-dependencies included), so after that run it
+/// is a no-op, where `cargo build` would compile the parts again with other features and replace their
+/// binaries.
 fn bin_dir() -> PathBuf {
     let lab = PathBuf::from(env!("CARGO_BIN_EXE_lab"));
     let dir = lab.parent().expect("the lab binary has a directory").to_path_buf();
     let status = Command::new(env!("CARGO"))
-        .args(["build", "-p", "go-web", "-p", "cluster-dns", "-p", "dnsutils", "-p", "mini-lb", "-p", "mini-proxy"])
+        .args(["test", "--no-run", "-p", "go-web", "-p", "cluster-dns", "-p", "dnsutils", "-p", "mini-lb"])
+        .args(["-p", "mini-proxy"])
         .current_dir(workspace())
         .status()
         .expect("cargo runs");

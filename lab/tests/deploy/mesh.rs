@@ -2,9 +2,8 @@
 //! `mini-proxy inject` adds (kustomize cannot run inject). The real inject, run over the base, must give
 //! exactly the app the lab renders, so the patch cannot drift from inject.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+use clap::Parser;
+use mini_proxy::inject::{InjectArgs, InjectSettings};
 use serde_json::Value;
 
 use super::render::{self, Lab};
@@ -14,23 +13,19 @@ use super::source;
 const PATCH: &str = "deploy/components/mesh/app-meshed.yaml";
 const FLAGS: &[&str] = &["--identity-trust-anchors-config-map", "linkerd-identity-trust-roots"];
 
-/// `mini-proxy inject FLAGS -` over `input`, run through cargo so the binary is the workspace's own.
+/// `mini-proxy inject`'s flags, parsed as the binary parses them.
+#[derive(Parser)]
+struct Inject {
+    #[command(flatten)]
+    args: InjectArgs,
+}
+
+/// What `mini-proxy inject FLAGS -` prints for `input`: the binary's own code (its flags, settings and
+/// injection), called in this process rather than through a second cargo build of the binary.
 fn inject(input: &str) -> String {
-    let cargo = option_env!("CARGO").unwrap_or("cargo");
-    let mut child = Command::new(cargo)
-        .args(["run", "--quiet", "--package", "mini-proxy", "--bin", "mini-proxy", "--", "inject"])
-        .args(FLAGS)
-        .arg("-")
-        .current_dir(source::workspace())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cargo runs");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write the base");
-    let output = child.wait_with_output().expect("mini-proxy inject ran");
-    assert!(output.status.success(), "mini-proxy inject failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).expect("UTF-8")
+    let Inject { args } = Inject::try_parse_from(["inject"].iter().chain(FLAGS)).expect("inject's flags parse");
+    let settings = InjectSettings::from_args(&args, None).expect("inject's settings");
+    mini_proxy::inject::inject(input, &settings).expect("inject accepts the base").yaml
 }
 
 fn app(objects: &[Value]) -> Value {
