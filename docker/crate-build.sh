@@ -5,8 +5,9 @@
 #   crate-build.sh deps CRATE...     compile every dependency of those crates' binaries against the stand-ins
 #                                    (one cacheable layer: it changes only when a manifest does)
 #   crate-build.sh rootfs CRATE...   compile those crates' binaries once, then lay out /rootfs/CRATE for each:
-#                                    the binary in /bin, the shared libraries it links at their paths, and a
-#                                    passwd/group for user 65532
+#                                    the binary in /bin (without its symbols, which the release profile
+#                                    keeps), the shared libraries it links at their paths, and a passwd/group
+#                                    for user 65532
 set -eu
 
 # The workspace's own packages, whose stand-in builds must be forgotten before the real sources compile.
@@ -53,7 +54,7 @@ case "$cmd" in
     for crate in "$@"; do
       root=/rootfs/$crate
       mkdir -p "$root/bin" "$root/etc"
-      cp "target/release/$crate" "$root/bin/"
+      strip --strip-all -o "$root/bin/$crate" "target/release/$crate"
       for lib in $(ldd "target/release/$crate" | grep -o '/[^ ]*'); do
         mkdir -p "$root$(dirname "$lib")"
         cp -L "$lib" "$root$lib"
