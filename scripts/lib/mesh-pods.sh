@@ -29,6 +29,29 @@ pods_down() {
   ip netns del "$server" 2>/dev/null || true
 }
 
+# nginx_conf NAME WORKERS SERVER-BLOCKS: writes $work/NAME.conf, an nginx whose pid, logs and temporary
+# files stay in $work.
+nginx_conf() {
+  cat > "$work/$1.conf" <<NGINX
+worker_processes $2;
+pid $work/$1.pid;
+error_log $work/$1-error.log;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+$3
+}
+NGINX
+}
+
+# pods_app ADDRESS...: the app in the server pod, nginx with one worker answering every path with a fixed
+# 34-byte body on each ADDRESS; stopped through $work/app.pid.
+pods_app() {
+  local listen="" address
+  for address in "$@"; do listen+="listen $address; "; done
+  nginx_conf app 1 "server { ${listen}location / { default_type text/plain; return 200 'NODE: bench-node, POD IP:10.78.0.2'; } }"
+  in_server nginx -c "$work/app.conf"
+}
+
 # pods_identities: $work/client and $work/server (key, certificate, roots, owned by the proxy's UID) from
 # one anchor in $work/ca, and the cluster-state file $work/cluster.yaml with both pods meshed.
 pods_identities() {
