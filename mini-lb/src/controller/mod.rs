@@ -63,9 +63,10 @@ pub async fn run(
     let state = ClusterState::start(COMPONENT, source, query(&location.namespace), stop.clone()).await?;
     let page = StatusPage::default();
     page.publish(&[configuration_state(&location.namespace, None, false, None)]);
+    // The gate exists before /readyz is served: a process without gates reads as ready.
+    let synced = lifecycle.readiness().gate("cluster-state");
     let admin = Admin::new(registry, lifecycle.readiness().clone()).with_routes(page.clone());
     http::serve("admin", admin_listener, admin, Limits::ADMIN, lifecycle.admin());
-    let synced = lifecycle.readiness().gate("cluster-state");
     let reconciler = Reconciler::new(location, settings.common.lb_class.clone());
     let reporting = Reporting { page, api: reports };
     let app = lifecycle.app().clone();

@@ -87,6 +87,8 @@ pub async fn run(
     };
     let state = ClusterState::start(COMPONENT, source, query(&settings), stop.clone()).await?;
     let page = StatusPage::default();
+    // The gate exists before /readyz is served: a process without gates reads as ready.
+    let synced = lifecycle.readiness().gate("cluster-state");
     let admin = Admin::new(registry, lifecycle.readiness().clone()).with_routes(page.clone());
     http::serve("admin", admin_listener, admin, Limits::ADMIN, lifecycle.admin());
     let (joins_tx, joins) = watch::channel(settings.gossip.as_ref().map(|g| g.join.clone()).unwrap_or_default());
@@ -97,7 +99,6 @@ pub async fn run(
         _ => None,
     };
     let plane = Plane::new(settings.exclude.clone(), settings.garp_refresh, metrics.clone());
-    let synced = lifecycle.readiness().gate("cluster-state");
     let speaker = Speaker {
         settings,
         state,

@@ -50,7 +50,8 @@ impl ReadyGate {
 }
 
 impl Readiness {
-    /// Adds a condition named `name` (shown by /readyz while closed); it starts closed.
+    /// Adds a condition named `name` (shown by /readyz while closed); it starts closed. Add gates before
+    /// the admin listener serves: until the first is added, the process reads as ready.
     pub fn gate(&self, name: &'static str) -> ReadyGate {
         let open = Arc::new(AtomicBool::new(false));
         self.inner.gates.lock().unwrap_or_else(PoisonError::into_inner).push((name, open.clone()));
