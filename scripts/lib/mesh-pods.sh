@@ -97,3 +97,32 @@ pods_carry_mtls() {
   grep -q 'tls="true",client_id="client.mesh' <<<"$(in_server curl -s http://127.0.0.1:4191/metrics)" ||
     { echo "mini-proxy is not carrying mTLS" >&2; return 1; }
 }
+
+# pods_nginx_pair APP: the same hop as a pair of nginx (one worker each, keep-alive upstreams): A in the
+# client pod listens on 127.0.0.1:10001 and originates mutual TLS with the client's credentials to B in
+# the server pod (10.78.0.2:10443), which verifies it and passes requests to APP. Needs pods_identities;
+# stopped through $work/nginx-a.pid and $work/nginx-b.pid. Tell pods_proxies to leave port 10443 alone.
+pods_nginx_pair() {
+  nginx_conf nginx-b 1 "
+upstream app { server $1; keepalive 256; }
+server {
+  listen 10.78.0.2:10443 ssl; ssl_protocols TLSv1.3;
+  ssl_certificate $work/server/tls.crt; ssl_certificate_key $work/server/tls.key;
+  ssl_verify_client on; ssl_client_certificate $work/ca/ca.crt;
+  location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+}"
+  nginx_conf nginx-a 1 "
+upstream peer { server 10.78.0.2:10443; keepalive 256; }
+server {
+  listen 127.0.0.1:10001;
+  location / {
+    proxy_pass https://peer; proxy_http_version 1.1; proxy_set_header Connection \"\";
+    proxy_ssl_protocols TLSv1.3; proxy_ssl_session_reuse on;
+    proxy_ssl_certificate $work/client/tls.crt; proxy_ssl_certificate_key $work/client/tls.key;
+    proxy_ssl_trusted_certificate $work/ca/ca.crt; proxy_ssl_verify on;
+    proxy_ssl_server_name on; proxy_ssl_name $server_id;
+  }
+}"
+  in_server nginx -c "$work/nginx-b.conf"
+  in_client nginx -c "$work/nginx-a.conf"
+}
