@@ -83,6 +83,26 @@ fn meshed_http1_is_mutual_tls() {
     assert_eq!(sample(&outbound, "tcp_open_total", &peer_dst), Some(1.0), "{outbound}");
 }
 
+/// Requests one after another share one connection at each hop: the client's to its proxy, the mutual-TLS
+/// one between the proxies, and the inbound proxy's to the app, which goes back to the pool as soon as
+/// each response has been read.
+#[test]
+fn sequential_requests_reuse_connections() {
+    let Some(mesh) = meshed_pair(&[]) else { return };
+    let url = format!("http://{}:8080/again", mesh.pod("server").ip);
+    let urls = vec![url.as_str(); 20];
+    let output = mesh.curl("client", &urls);
+    assert_eq!(stdout_of(&output).matches("\"/again\"").count(), 20, "{}", stdout_of(&output));
+    let inbound = mesh.metrics("server");
+    let to_app = [("direction", "inbound"), ("peer", "dst")];
+    assert_eq!(sample(&inbound, "tcp_open_total", &to_app), Some(1.0), "{inbound}");
+    let ok = [("direction", "inbound"), ("status_code", "200")];
+    assert_eq!(sample(&inbound, "response_total", &ok), Some(20.0), "{inbound}");
+    let outbound = mesh.metrics("client");
+    let to_peer = [("direction", "outbound"), ("peer", "dst")];
+    assert_eq!(sample(&outbound, "tcp_open_total", &to_peer), Some(1.0), "{outbound}");
+}
+
 /// Plaintext from an unmeshed pod reaches a meshed app under the default policy and is labelled as such.
 #[test]
 fn plaintext_is_admitted_by_default() {

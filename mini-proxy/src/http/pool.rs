@@ -113,18 +113,17 @@ impl Pool {
         None
     }
 
-    /// Returns `sender` to the idle list once its response has been read to the end.
+    /// Returns `sender` to the idle list once its response has been read to the end: at once if it
+    /// already has been (a short response arrives whole), else from a task that waits for it.
     fn give_back(&self, upstream: Upstream, mut sender: http1::SendRequest<Incoming>) {
+        if sender.is_ready() {
+            keep_idle(&self.shared, upstream, sender);
+            return;
+        }
         let shared = self.shared.clone();
         tokio::spawn(async move {
-            if sender.ready().await.is_err() {
-                return;
-            }
-            let mut idle = shared.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let list = idle.entry(upstream).or_default();
-            list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
-            if list.len() < MAX_IDLE {
-                list.push((sender, Instant::now()));
+            if sender.ready().await.is_ok() {
+                keep_idle(&shared, upstream, sender);
             }
         });
     }
@@ -164,6 +163,16 @@ impl Pool {
             }
         };
         sender.send_request(request).await.map_err(ProxyError::Upstream)
+    }
+}
+
+/// Puts a ready `sender` on its endpoint's idle list, unless the list is full.
+fn keep_idle(shared: &Shared, upstream: Upstream, sender: http1::SendRequest<Incoming>) {
+    let mut idle = shared.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let list = idle.entry(upstream).or_default();
+    list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
+    if list.len() < MAX_IDLE {
+        list.push((sender, Instant::now()));
     }
 }
 
