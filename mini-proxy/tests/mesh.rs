@@ -84,8 +84,7 @@ fn meshed_http1_is_mutual_tls() {
 }
 
 /// Requests one after another share one connection at each hop: the client's to its proxy, the mutual-TLS
-/// one between the proxies, and the inbound proxy's to the app, which goes back to the pool as soon as
-/// each response has been read.
+/// one between the proxies, and the inbound proxy's to the app, which the pool hands out again.
 #[test]
 fn sequential_requests_reuse_connections() {
     let Some(mesh) = meshed_pair(&[]) else { return };
@@ -101,6 +100,8 @@ fn sequential_requests_reuse_connections() {
     let outbound = mesh.metrics("client");
     let to_peer = [("direction", "outbound"), ("peer", "dst")];
     assert_eq!(sample(&outbound, "tcp_open_total", &to_peer), Some(1.0), "{outbound}");
+    let from_client = [("direction", "outbound"), ("peer", "src")];
+    assert_eq!(sample(&outbound, "tcp_open_total", &from_client), Some(1.0), "{outbound}");
 }
 
 /// Plaintext from an unmeshed pod reaches a meshed app under the default policy and is labelled as such.
