@@ -46,7 +46,7 @@ impl Forward {
             return HttpVersion::Http1;
         }
         if !inbound && self.version == HttpVersion::Http1 && self.upstream.identity.is_some() {
-            orig_proto::upgrade(request, &self.upstream.addr.to_string());
+            orig_proto::upgrade(request, self.upstream.addr);
             return HttpVersion::H2;
         }
         self.version

@@ -4,6 +4,8 @@
 //! one handshake per concurrent request; the inbound proxy sees the header and restores the request to
 //! HTTP/1 for the app. Upgrades (WebSocket, `CONNECT`) stay HTTP/1 end to end.
 
+use std::net::SocketAddr;
+
 use http::header::{HOST, HeaderName, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme, Uri};
 use http::{Request, Version};
@@ -12,14 +14,15 @@ use http::{Request, Version};
 pub const ORIG_PROTO: HeaderName = HeaderName::from_static("l5d-orig-proto");
 
 /// Rewrites an HTTP/1 `request` to travel as HTTP/2; `fallback` is the authority when the request has
-/// neither an absolute URI nor a `Host` header (HTTP/1.0).
-pub fn upgrade<B>(request: &mut Request<B>, fallback: &str) {
+/// neither an absolute URI nor a usable `Host` header (HTTP/1.0). It is written out only then: formatting
+/// an address for every request cost more than the rest of this rewrite.
+pub fn upgrade<B>(request: &mut Request<B>, fallback: SocketAddr) {
     let original = if request.version() == Version::HTTP_10 { "HTTP/1.0" } else { "HTTP/1.1" };
     request.headers_mut().insert(ORIG_PROTO, HeaderValue::from_static(original));
     if request.uri().authority().is_none() {
-        let host = request.headers().get(HOST).and_then(|h| h.to_str().ok()).unwrap_or(fallback);
-        let authority = host.parse::<Authority>().or_else(|_| fallback.parse::<Authority>());
-        if let Ok(authority) = authority {
+        let from_host = request.headers().get(HOST).and_then(|h| h.to_str().ok()).and_then(|h| h.parse().ok());
+        let authority = from_host.or_else(|| fallback.to_string().parse::<Authority>().ok());
+        if let Some(authority) = authority {
             let path = request.uri().path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/"));
             if let Ok(uri) = Uri::builder().scheme(Scheme::HTTP).authority(authority).path_and_query(path).build() {
                 *request.uri_mut() = uri;
@@ -53,7 +56,7 @@ mod tests {
     #[test]
     fn round_trip() {
         let mut request = Request::builder().uri("/a?b=c").header(HOST, "web.default:8080").body(()).expect("request");
-        upgrade(&mut request, "10.0.0.1:8080");
+        upgrade(&mut request, "10.0.0.1:8080".parse().expect("address"));
         assert_eq!(request.version(), Version::HTTP_2);
         assert_eq!(request.uri(), "http://web.default:8080/a?b=c");
         assert_eq!(request.headers()[&ORIG_PROTO], "HTTP/1.1");
@@ -68,7 +71,7 @@ mod tests {
     #[test]
     fn http10_and_native_h2() {
         let mut request = Request::builder().version(Version::HTTP_10).uri("/").body(()).expect("request");
-        upgrade(&mut request, "10.0.0.1:8080");
+        upgrade(&mut request, "10.0.0.1:8080".parse().expect("address"));
         assert_eq!(request.uri(), "http://10.0.0.1:8080/");
         assert!(downgrade(&mut request));
         assert_eq!(request.version(), Version::HTTP_10);
@@ -76,5 +79,13 @@ mod tests {
         let mut native = Request::builder().version(Version::HTTP_2).uri("http://a/").body(()).expect("request");
         assert!(!downgrade(&mut native));
         assert_eq!(native.uri(), "http://a/");
+    }
+
+    /// A Host header that is no authority gives way to the address.
+    #[test]
+    fn unusable_host_falls_back_to_the_address() {
+        let mut request = Request::builder().uri("/x").header(HOST, "not a host").body(()).expect("request");
+        upgrade(&mut request, "10.0.0.1:8080".parse().expect("address"));
+        assert_eq!(request.uri(), "http://10.0.0.1:8080/x");
     }
 }
