@@ -29,33 +29,57 @@ fn connection_has(headers: &HeaderMap, token: &str) -> bool {
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
+/// The hop-by-hop headers every message loses (`Connection` names the rest); `TE: trailers` and an
+/// upgrade's own two are kept, as [`strip`] says.
+const FIXED: [HeaderName; 6] = [CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, TRANSFER_ENCODING, UPGRADE];
+
 /// Removes the hop-by-hop headers from `headers`; `upgrading` keeps `Connection: upgrade` and `Upgrade`.
+///
+/// Every request and response passes here twice per proxy, so it looks each header up only when it is
+/// there: one pass over the names finds the fixed set's members (most messages carry none, or only
+/// `Connection: keep-alive`), and a `Connection` token names a header to look for only when the fixed
+/// set does not already cover it.
 pub fn strip(headers: &mut HeaderMap, upgrading: bool) {
+    let mut present = 0u8; // bit i: FIXED[i] is in `headers`
+    for name in headers.keys() {
+        if let Some(i) = FIXED.iter().position(|fixed| fixed == name) {
+            present |= 1 << i;
+        }
+    }
+    if present == 0 && !upgrading {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
+        .map(str::trim)
+        .filter(|token| !covered_by_fixed(token))
+        .filter_map(|token| HeaderName::from_bytes(token.as_bytes()).ok())
         .collect();
     for name in named {
-        if !(upgrading && name == UPGRADE) {
+        headers.remove(name);
+    }
+    for (i, name) in FIXED.into_iter().enumerate() {
+        let trailers_only = || headers.get_all(TE).iter().all(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));
+        let kept = (name == TE && trailers_only()) || (upgrading && name == UPGRADE);
+        if present & (1 << i) != 0 && !kept {
             headers.remove(name);
         }
     }
-    for name in [KEEP_ALIVE, PROXY_CONNECTION, TRANSFER_ENCODING] {
-        headers.remove(name);
-    }
-    let trailers_only = headers.get_all(TE).iter().all(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));
-    if !trailers_only {
-        headers.remove(TE);
-    }
-    headers.remove(CONNECTION);
     if upgrading {
         headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-    } else {
-        headers.remove(UPGRADE);
     }
+}
+
+/// Whether a `Connection` token needs no lookup of its own: it names a fixed hop-by-hop header, which
+/// goes (or stays, `Upgrade` when upgrading) whether named or not. `TE` is not covered: named, it goes
+/// even as `TE: trailers`.
+fn covered_by_fixed(token: &str) -> bool {
+    ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]
+        .iter()
+        .any(|fixed| token.eq_ignore_ascii_case(fixed))
 }
 
 /// The layer's service: strips requests on the way in and responses on the way out.
@@ -137,6 +161,28 @@ mod tests {
         strip(&mut map, true);
         assert_eq!(names(&map), ["connection", "sec-websocket-key", "upgrade"]);
         assert_eq!(map.get(CONNECTION).map(HeaderValue::as_bytes), Some(&b"upgrade"[..]));
+    }
+
+    /// A message with none of them is left as it is; a `101` that omitted `Connection` gets it.
+    #[test]
+    fn end_to_end_headers_are_left_alone() {
+        let mut map = headers(&[("host", "web"), ("x-end", "2"), ("te", "trailers")]);
+        strip(&mut map, false);
+        assert_eq!(names(&map), ["host", "te", "x-end"]);
+        let mut map = headers(&[("upgrade", "websocket")]);
+        strip(&mut map, true);
+        assert_eq!(names(&map), ["connection", "upgrade"]);
+    }
+
+    /// `TE` named by `Connection` goes even as `TE: trailers`; so does any header a token names.
+    #[test]
+    fn connection_tokens() {
+        let mut map = headers(&[("connection", "TE, close"), ("te", "trailers"), ("close", "x"), ("x-end", "1")]);
+        strip(&mut map, false);
+        assert_eq!(names(&map), ["x-end"]);
+        let mut map = headers(&[("connection", "Keep-Alive"), ("x-end", "1")]);
+        strip(&mut map, false);
+        assert_eq!(names(&map), ["x-end"]);
     }
 
     /// Upgrade requests are recognised by Connection: upgrade plus Upgrade, or CONNECT.
