@@ -166,11 +166,15 @@ impl Pool {
     }
 }
 
-/// Puts a ready `sender` on its endpoint's idle list, unless the list is full.
+/// Puts a ready `sender` on its endpoint's idle list, unless the list is full of live connections.
+/// (Expired ones are dropped every second by [`close_idle`]; looking at the clock for each of them at
+/// every request would cost more than the request's whole visit to the pool.)
 fn keep_idle(shared: &Shared, upstream: Upstream, sender: http1::SendRequest<Incoming>) {
     let mut idle = shared.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let list = idle.entry(upstream).or_default();
-    list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
+    if list.len() >= MAX_IDLE {
+        list.retain(|(sender, since)| since.elapsed() < IDLE_TIMEOUT && !sender.is_closed());
+    }
     if list.len() < MAX_IDLE {
         list.push((sender, Instant::now()));
     }
@@ -192,13 +196,10 @@ async fn close_idle(shared: std::sync::Weak<Shared>) {
 }
 
 /// An HTTP/1 client connection over `io`, its connection task spawned; `upgrades` lets the connection
-/// be taken over after a `101` or a successful `CONNECT`.
+/// be taken over after a `101` or a successful `CONNECT`. Header names are written in lowercase, as
+/// Linkerd's proxy writes them ([`super::server`] says why).
 pub async fn handshake_http1(io: BoxedIo, upgrades: bool) -> Result<http1::SendRequest<Incoming>, ProxyError> {
-    let (sender, connection) = http1::Builder::new()
-        .preserve_header_case(true)
-        .handshake(TokioIo::new(io))
-        .await
-        .map_err(ProxyError::Upstream)?;
+    let (sender, connection) = http1::Builder::new().handshake(TokioIo::new(io)).await.map_err(ProxyError::Upstream)?;
     tokio::spawn(async move {
         let ended = if upgrades { connection.with_upgrades().await } else { connection.await };
         if let Err(e) = ended {

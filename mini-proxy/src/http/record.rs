@@ -3,6 +3,7 @@
 //! or trailer), or as a failure with an `error` if the stream broke. Responses with no body (`HEAD`,
 //! `204`, `304`) end when they are sent.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -10,7 +11,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::HOST;
-use http::{HeaderMap, Request, Response};
+use http::{HeaderMap, HeaderName, Request, Response};
 use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, SizeHint};
 
@@ -29,12 +30,18 @@ pub struct Record<S> {
     pub with_authority: bool,
 }
 
-/// The authority a request is for: its URI's (HTTP/2, absolute-form HTTP/1) or its `Host` header.
-pub fn authority_of<B>(request: &Request<B>) -> Option<String> {
+/// The authority a request is for: its URI's (HTTP/2, absolute-form HTTP/1) or its `Host` header,
+/// lowercased; borrowed from the request unless it had to be lowercased.
+pub fn authority_of<B>(request: &Request<B>) -> Option<Cow<'_, str>> {
     if let Some(authority) = request.uri().authority() {
-        return Some(authority.as_str().to_string());
+        return Some(Cow::Borrowed(authority.as_str()));
     }
-    request.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase)
+    let host = request.headers().get(HOST).and_then(|h| h.to_str().ok())?;
+    Some(if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(host.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(host)
+    })
 }
 
 impl<S, B> tower::Service<Request<B>> for Record<S>
@@ -70,9 +77,12 @@ where
     }
 }
 
+/// The gRPC status header, named once (a name given as text is parsed at every lookup).
+const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+
 /// The `grpc-status` in `headers` (a trailers-only response carries it in the headers).
 fn grpc_status(headers: &HeaderMap) -> Option<u32> {
-    headers.get("grpc-status").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
+    headers.get(GRPC_STATUS).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
 }
 
 /// What is known of a response until its stream ends.
