@@ -32,10 +32,10 @@ where
     let service = hyper::service::service_fn(move |request| service.clone().oneshot(request));
     match version {
         HttpVersion::Http1 => {
-            let connection = http1::Builder::new()
-                .preserve_header_case(true)
-                .serve_connection(TokioIo::new(io), service)
-                .with_upgrades();
+            // Header names go out in lowercase, as from Linkerd's proxy (HTTP/1 names are
+            // case-insensitive, and HTTP/2 between proxies lowercases them anyway); remembering each
+            // message's spelling cost a second header map per message.
+            let connection = http1::Builder::new().serve_connection(TokioIo::new(io), service).with_upgrades();
             drive(pin!(connection), |c| c.graceful_shutdown(), group).await
         }
         HttpVersion::H2 => {
