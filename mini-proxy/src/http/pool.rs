@@ -167,8 +167,8 @@ impl Pool {
 }
 
 /// Puts a ready `sender` on its endpoint's idle list, unless the list is full of live connections.
-/// (Expired ones are dropped every second by [`close_idle`]; looking at the clock for each of them at
-/// every request would cost more than the request's whole visit to the pool.)
+/// (Expired ones are dropped every second by [`close_idle`]; sweeping the list here read the clock once
+/// per idle connection at every request.)
 fn keep_idle(shared: &Shared, upstream: Upstream, sender: http1::SendRequest<Incoming>) {
     let mut idle = shared.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let list = idle.entry(upstream).or_default();
