@@ -30,8 +30,8 @@ pub struct Record<S> {
     pub with_authority: bool,
 }
 
-/// The authority a request is for: its URI's (HTTP/2, absolute-form HTTP/1) or its `Host` header,
-/// lowercased; borrowed from the request unless it had to be lowercased.
+/// The authority a request is for: its URI's (HTTP/2, absolute-form HTTP/1) or else its `Host` header
+/// in lowercase; borrowed from the request unless the `Host` header had to be lowercased.
 pub fn authority_of<B>(request: &Request<B>) -> Option<Cow<'_, str>> {
     if let Some(authority) = request.uri().authority() {
         return Some(Cow::Borrowed(authority.as_str()));

