@@ -62,15 +62,22 @@ pub fn strip(headers: &mut HeaderMap, upgrading: bool) {
         headers.remove(name);
     }
     for (i, name) in FIXED.into_iter().enumerate() {
-        let trailers_only = || headers.get_all(TE).iter().all(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));
-        let kept = (name == TE && trailers_only()) || (upgrading && name == UPGRADE);
-        if present & (1 << i) != 0 && !kept {
+        if present & (1 << i) == 0 {
+            continue;
+        }
+        let kept = (name == TE && te_is_trailers_only(headers)) || (upgrading && name == UPGRADE);
+        if !kept {
             headers.remove(name);
         }
     }
     if upgrading {
         headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
     }
+}
+
+/// Whether every `TE` value is `trailers`, the one that passes (gRPC needs it end to end).
+fn te_is_trailers_only(headers: &HeaderMap) -> bool {
+    headers.get_all(TE).iter().all(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"))
 }
 
 /// Whether a `Connection` token needs no lookup of its own: it names a fixed hop-by-hop header, which
