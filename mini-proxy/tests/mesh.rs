@@ -104,6 +104,23 @@ fn sequential_requests_reuse_connections() {
     assert_eq!(sample(&outbound, "tcp_open_total", &from_client), Some(1.0), "{outbound}");
 }
 
+/// An app that closes its keep-alive connection after each answer, without saying so, loses no request:
+/// the inbound proxy does not hand out the closed connection again, or sends the request again on a new
+/// one when hyper finds it closed before writing.
+#[test]
+fn connections_the_app_closes_are_not_reused() {
+    let Some(mesh) = meshed_pair(&[]) else { return };
+    let url = format!("http://{}:8080/close", mesh.pod("server").ip);
+    let urls = vec![url.as_str(); 10];
+    let output = mesh.curl("client", &urls);
+    assert_eq!(stdout_of(&output).matches("\"/close\"").count(), 10, "{}", stdout_of(&output));
+    let inbound = mesh.metrics("server");
+    let to_app = [("direction", "inbound"), ("peer", "dst")];
+    assert_eq!(sample(&inbound, "tcp_open_total", &to_app), Some(10.0), "{inbound}");
+    let ok = [("direction", "inbound"), ("status_code", "200")];
+    assert_eq!(sample(&inbound, "response_total", &ok), Some(10.0), "{inbound}");
+}
+
 /// Plaintext from an unmeshed pod reaches a meshed app under the default policy and is labelled as such.
 #[test]
 fn plaintext_is_admitted_by_default() {

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures::TryFutureExt;
 use http::{Method, StatusCode, Version};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -63,22 +64,28 @@ impl tower::Service<Request<Incoming>> for Forward {
     }
 
     fn call(&mut self, mut request: Request<Incoming>) -> Self::Future {
-        let this = self.clone();
-        Box::pin(async move {
-            if this.version == HttpVersion::Http1 && is_upgrade(&request) {
+        if self.version == HttpVersion::Http1 && is_upgrade(&request) {
+            let this = self.clone();
+            return Box::pin(async move {
                 let response = upgrade(&this.pool, &this.upstream, &this.labels, request).await?;
-                return Ok(response.map(|body| body.boxed_unsync()));
-            }
-            let wire = this.wire_version(&mut request);
-            let mut response = this.pool.send(&this.upstream, wire, &this.labels, request).await?;
-            if wire != this.version {
-                *response.version_mut() = match this.version {
+                Ok(response.map(|body| body.boxed_unsync()))
+            });
+        }
+        // The request is handed on before the future is made, so the future does not carry it (see
+        // `Pool::send`).
+        let wire = self.wire_version(&mut request);
+        let sending = self.pool.send(&self.upstream, wire, &self.labels, request);
+        let version = self.version;
+        // A combinator rather than an `async` block, which would hold the sending future twice.
+        Box::pin(sending.map_ok(move |mut response| {
+            if wire != version {
+                *response.version_mut() = match version {
                     HttpVersion::Http1 => Version::HTTP_11,
                     HttpVersion::H2 => Version::HTTP_2,
                 };
             }
-            Ok(response.map(|body| body.boxed_unsync()))
-        })
+            response.map(|body| body.boxed_unsync())
+        }))
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures::FutureExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use tower::ServiceExt;
@@ -110,12 +111,13 @@ impl tower::Service<Request<Incoming>> for Requests {
         };
         let chosen = &self.endpoints[index];
         let service = stack(chosen.forward.clone(), chosen.settings.clone());
-        Box::pin(async move {
-            let response = service.oneshot(request).await;
+        // A combinator rather than an `async` block, which would hold the service and the request twice
+        // (once as captured, once inside the awaited `Oneshot`).
+        Box::pin(service.oneshot(request).map(move |response| {
             if let Some(in_flight) = in_flight {
                 in_flight.responded();
             }
             response
-        })
+        }))
     }
 }

@@ -2,7 +2,8 @@
 """The apps behind mini-proxy's mesh tests, run inside a test pod's network namespace.
 
   app.py http PORT NAME     HTTP/1.1 server answering with what it received, as JSON, plus
-                            /status/N, /chunked, /slow/MS, /upgrade (101, then echo) and /grpc/N
+                            /status/N, /chunked, /slow/MS, /upgrade (101, then echo), /grpc/N and
+                            /close (answers, then closes the connection without saying so)
   app.py echo PORT          TCP echo; the client's half-close is passed back as a half-close
   app.py banner PORT TEXT   TCP server that speaks first (TEXT and a newline), then echoes
 
@@ -53,6 +54,10 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("content-length", "0")
             self.end_headers()
             return
+        if path == "/close":
+            # Answers as if the connection stayed open, then closes it: a keep-alive connection the
+            # server drops between requests.
+            self.close_connection = True
         if path.startswith("/slow/"):
             time.sleep(int(path.split("/")[2]) / 1000)
         if path == "/chunked":
